@@ -1,0 +1,25 @@
+#!/bin/sh
+# deps/install.sh -- installs the Debian packages in deps/packages.txt that
+# are missing. As root it runs apt-get; otherwise it prints the command to
+# run and fails, so nothing is half-installed behind the user's back.
+set -e
+here=$(dirname "$0")
+missing=""
+for pkg in $(grep -v '^#' "$here/packages.txt"); do
+    status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+    case "$status" in
+        *"install ok installed"*) ;;
+        *) missing="$missing $pkg" ;;
+    esac
+done
+[ -z "$missing" ] && exit 0
+echo "deps: missing Debian packages:$missing"
+if [ "$(id -u)" -ne 0 ]; then
+    echo "deps: run as root:  apt-get update && apt-get install -y$missing"
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends $missing
+# Debian's redis-server package starts a service where it can; the tests
+# start their own reference servers on free ports, so it is not needed.

@@ -1,0 +1,10 @@
+/* listener.h -- the listening sockets (TCP per bind address, Unix socket)
+ * on the main thread's loop, and accepting connections. */
+#ifndef SHOAL_LISTENER_H
+#define SHOAL_LISTENER_H
+
+/* Opens every configured listener; on failure logs why and returns -1. */
+int listeners_open(void);
+void listeners_close(void);
+
+#endif

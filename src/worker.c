@@ -1,0 +1,175 @@
+/* worker.c -- the worker threads (memcached-style): each has its own libev
+ * loop, its clients, its statistics, and a cron that does its share of
+ * background work (active expiry and rehashing of the shards it owns,
+ * idle-client timeouts). The acceptor hands sockets over through a small
+ * locked inbox and an ev_async wake-up; nothing else crosses threads. */
+#include "worker.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "connection.h"
+#include "log.h"
+#include "net.h"
+#include "stats.h"
+#include "util.h"
+
+struct pending_conn {
+    int fd;
+    int is_unix;
+    struct pending_conn *next;
+};
+
+_Thread_local struct worker *self_worker;
+
+static unsigned next_worker;
+
+static void adopt(struct worker *w, int fd, int is_unix) {
+    char addr[NET_ADDR_LEN], laddr[NET_ADDR_LEN];
+    if (net_format_peer(fd, addr, sizeof(addr)) < 0) snprintf(addr, sizeof(addr), "?:0");
+    if (net_format_local(fd, laddr, sizeof(laddr)) < 0) snprintf(laddr, sizeof(laddr), "?:0");
+    client_create(w, fd, is_unix, addr, laddr);
+}
+
+void worker_adopt(int fd, int is_unix) {
+    struct worker *w = &server.workers[next_worker++ % (unsigned)server.nworkers];
+    if (w == self_worker) {
+        adopt(w, fd, is_unix);
+        return;
+    }
+    struct pending_conn *pc = malloc(sizeof(*pc));
+    if (!pc) {
+        close(fd);
+        return;
+    }
+    pc->fd = fd;
+    pc->is_unix = is_unix;
+    pthread_mutex_lock(&w->inbox_lock);
+    pc->next = w->inbox;
+    w->inbox = pc;
+    pthread_mutex_unlock(&w->inbox_lock);
+    ev_async_send(w->loop, &w->wakeup);
+}
+
+static void on_wakeup(struct ev_loop *loop, ev_async *a, int revents) {
+    (void)revents;
+    struct worker *w = a->data;
+
+    if (atomic_load(&server.shutdown_requested)) {
+        ev_break(loop, EVBREAK_ALL);
+        return;
+    }
+    pthread_mutex_lock(&w->inbox_lock);
+    struct pending_conn *pc = w->inbox;
+    w->inbox = NULL;
+    pthread_mutex_unlock(&w->inbox_lock);
+    while (pc) {
+        struct pending_conn *next = pc->next;
+        adopt(w, pc->fd, pc->is_unix);
+        free(pc);
+        pc = next;
+    }
+    connection_reap(w);
+}
+
+/* Active expiry over the shards this worker owns: sweep passes until a
+ * pass finds nothing to expire or a quarter of the cron period is spent
+ * (Redis's ACTIVE_EXPIRE_CYCLE budget). */
+static void active_expire(struct worker *w, int64_t now) {
+    int64_t budget_us = 1000000 / cfg.hz / 4;
+    int64_t start = monotonic_us();
+    int ndbs = store_db_count();
+    unsigned total = (unsigned)ndbs * STORE_SHARDS;
+
+    for (;;) {
+        uint64_t expired = 0;
+        for (unsigned i = (unsigned)w->id; i < total; i += (unsigned)server.nworkers)
+            expired += store_shard_cron((int)(i / STORE_SHARDS), i % STORE_SHARDS, now,
+                                        &w->stats.ks, 32);
+        if (expired == 0 || monotonic_us() - start > budget_us) break;
+    }
+}
+
+static void on_cron(struct ev_loop *loop, ev_timer *t, int revents) {
+    (void)loop;
+    (void)revents;
+    struct worker *w = t->data;
+    int64_t now = mstime();
+
+    pthread_rwlock_rdlock(&server.keyspace_lock);
+    active_expire(w, now);
+    pthread_rwlock_unlock(&server.keyspace_lock);
+    connection_timeouts(w, now);
+    /* follow CONFIG SET hz */
+    double period = 1.0 / cfg.hz;
+    if (t->repeat != period) {
+        t->repeat = period;
+        ev_timer_again(w->loop, t);
+    }
+}
+
+int workers_init(int n) {
+    server.nworkers = n;
+    server.workers = calloc((size_t)n, sizeof(struct worker));
+    if (!server.workers) return -1;
+    for (int i = 0; i < n; i++) {
+        struct worker *w = &server.workers[i];
+        w->id = i;
+        w->loop = i == 0 ? ev_default_loop(EVFLAG_AUTO) : ev_loop_new(EVFLAG_AUTO);
+        if (!w->loop) return -1;
+        pthread_mutex_init(&w->clients_lock, NULL);
+        pthread_mutex_init(&w->inbox_lock, NULL);
+        w->cmdstats = calloc((size_t)command_count(), sizeof(struct command_stats));
+        w->errstats = calloc(1, sizeof(struct error_stats));
+        if (!w->cmdstats || !w->errstats) return -1;
+        ev_async_init(&w->wakeup, on_wakeup);
+        w->wakeup.data = w;
+        ev_async_start(w->loop, &w->wakeup);
+        double period = 1.0 / cfg.hz;
+        ev_timer_init(&w->cron, on_cron, period, period);
+        w->cron.data = w;
+        ev_timer_start(w->loop, &w->cron);
+    }
+    self_worker = &server.workers[0];
+    return 0;
+}
+
+static void *worker_main(void *arg) {
+    struct worker *w = arg;
+    self_worker = w;
+    ev_run(w->loop, 0);
+    /* close this worker's clients on its own thread */
+    while (w->clients) client_close(w->clients);
+    return NULL;
+}
+
+int workers_start(void) {
+    sigset_t all, old;
+    /* signals are handled by the main thread's loop only */
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    for (int i = 1; i < server.nworkers; i++) {
+        if (pthread_create(&server.workers[i].thread, NULL, worker_main, &server.workers[i]) != 0) {
+            pthread_sigmask(SIG_SETMASK, &old, NULL);
+            return -1;
+        }
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return 0;
+}
+
+void workers_stop(void) {
+    atomic_store(&server.shutdown_requested, 1);
+    for (int i = 1; i < server.nworkers; i++) ev_async_send(server.workers[i].loop, &server.workers[i].wakeup);
+    for (int i = 1; i < server.nworkers; i++) pthread_join(server.workers[i].thread, NULL);
+    struct worker *w0 = &server.workers[0];
+    while (w0->clients) client_close(w0->clients);
+}
+
+void worker_request_shutdown(void) {
+    atomic_store(&server.shutdown_requested, 1);
+    ev_async_send(server.workers[0].loop, &server.workers[0].wakeup);
+}
