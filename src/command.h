@@ -79,7 +79,8 @@ struct command_info;
 
 struct command {
     const char *name;          /* lower case: "get", or "get" under "config" */
-    command_proc *proc;        /* NULL for a container (CONFIG, CLIENT...) */
+    command_proc *proc;        /* NULL for a container (CONFIG, CLIENT...),
+                                * except COMMAND, which runs bare too */
     int arity;                 /* Redis convention: -N means at least N */
     uint32_t flags;            /* CMD_* */
     uint64_t acl_categories;   /* ACL_CATEGORY_* */
@@ -99,7 +100,8 @@ void command_table_init(void);
 struct command *command_lookup(const char *name, size_t len);
 /* A container's subcommand by name (case-insensitive), or NULL. */
 struct command *command_lookup_sub(const struct command *parent, const char *name, size_t len);
-/* Number of commands and subcommands: ids are 0..command_count()-1. */
+/* Number of commands and subcommands: ids are 0..command_count()-1, in
+ * table order, each command followed by its subcommands. */
 int command_count(void);
 /* Command by id (for INFO commandstats). */
 struct command *command_by_id(int id);
