@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "evict.h"
 #include "multi.h"
 #include "util.h"
 
@@ -153,11 +154,20 @@ void dispatch_command(struct client *c) {
         reject(c, cmd, "NOAUTH Authentication required.");
         goto done;
     }
-    if (flags & CLIENT_MULTI) {
-        if (cmd->flags & CMD_NO_MULTI) {
-            reject(c, cmd, "ERR Command not allowed inside a transaction");
+    if ((flags & CLIENT_MULTI) && (cmd->flags & CMD_NO_MULTI)) {
+        reject(c, cmd, "ERR Command not allowed inside a transaction");
+        goto done;
+    }
+    if (cfg.maxmemory) {
+        /* as Redis: evict before every command; refuse only those that
+         * may grow memory when nothing more can be evicted */
+        hold_shared(c->worker);
+        if (evict_if_needed(c->now_ms, &c->worker->stats.ks) < 0 && (cmd->flags & CMD_DENYOOM)) {
+            reject(c, cmd, "OOM command not allowed when used memory > 'maxmemory'.");
             goto done;
         }
+    }
+    if (flags & CLIENT_MULTI) {
         if (!runs_inside_multi(cmd)) {
             multi_queue(c, cmd);
             goto done;

@@ -12,6 +12,7 @@
 #include "cpus.h"
 #include "listener.h"
 #include "log.h"
+#include "memory.h"
 #include "multi.h"
 #include "server.h"
 #include "util.h"
@@ -110,6 +111,7 @@ int main(int argc, char **argv) {
         }
     }
 
+    memory_thread_init();
     server.pid = getpid();
     server.start_ms = mstime();
     server.executable = argv[0];

@@ -22,7 +22,8 @@
 #define LFU_INIT_VAL 5
 #define LFU_LOG_FACTOR 10
 #define LFU_DECAY_MINUTES 1
-#define LRU_CLOCK_MAX ((1u << 24) - 1)
+#define LRU_UNIT_MS 10   /* finer than Redis's 1 s, so sampling can rank
+                          * keys touched within the same second */
 
 void (*store_modify_hook)(struct key_ref *r);
 int store_lfu_mode;
@@ -100,7 +101,12 @@ static size_t entry_need(size_t klen, size_t vlen, int expires) {
 }
 
 static uint32_t lru_clock(int64_t now) {
-    return (uint32_t)((uint64_t)now / 1000) & LRU_CLOCK_MAX;
+    return (uint32_t)((uint64_t)now / LRU_UNIT_MS); /* wraps after 497 days */
+}
+
+/* LRU clock ticks since the entry was last touched (wrap-safe). */
+static uint32_t lru_idle_ticks(const struct entry *e, int64_t now) {
+    return lru_clock(now) - e->lru;
 }
 
 static uint32_t lfu_minutes(int64_t now) {
@@ -168,9 +174,12 @@ int entry_is_expired(const struct entry *e, int64_t now) {
 }
 
 uint64_t entry_idle_seconds(const struct entry *e, int64_t now) {
-    uint32_t clock = lru_clock(now);
-    uint32_t lru = e->lru & LRU_CLOCK_MAX;
-    return clock >= lru ? clock - lru : clock + (LRU_CLOCK_MAX - lru);
+    return (uint64_t)lru_idle_ticks(e, now) * LRU_UNIT_MS / 1000;
+}
+
+uint64_t entry_evict_score(const struct entry *e, int64_t now) {
+    if (store_lfu_mode) return 255 - lfu_decayed(e, now);
+    return lru_idle_ticks(e, now);
 }
 
 unsigned entry_lfu_counter(const struct entry *e, int64_t now) {
@@ -756,6 +765,45 @@ uint64_t store_shard_cron(int dbid, unsigned shard, int64_t now, struct keyspace
     pthread_mutex_unlock(&s->lock);
     if (stats) stats->expired += expired;
     return expired;
+}
+
+int store_sample(int dbid, int volatile_only, int count, int64_t now,
+                 void (*fn)(struct entry *e, void *ctx), void *ctx) {
+    struct db *db = dbs[dbid];
+    struct shard *s = NULL;
+    /* a random shard with candidates; a few tries, then walk from there */
+    unsigned start = (unsigned)rng_next() % STORE_SHARDS;
+    for (unsigned i = 0; i < STORE_SHARDS; i++) {
+        struct shard *t = &db->shards[(start + i) % STORE_SHARDS];
+        if (volatile_only ? t->expires : shard_count(t)) {
+            s = t;
+            break;
+        }
+    }
+    if (!s) return 0;
+
+    pthread_mutex_lock(&s->lock);
+    int visited = 0;
+    uint64_t total = s->size[0] + s->size[1];
+    if (shard_count(s) > 0 && total > 0) {
+        uint64_t b = rng_next() % total;
+        /* bounded walk: consecutive buckets from a random one, as Redis's
+         * dictGetSomeKeys, so sampling stays cheap on sparse tables */
+        for (uint64_t steps = 0; steps < total && steps < (uint64_t)count * 10 && visited < count;
+             steps++, b = (b + 1) % total) {
+            int t = b >= s->size[0];
+            uint64_t idx = t ? b - s->size[0] : b;
+            if (!t && rehashing(s) && (int64_t)idx < s->rehash_idx) continue;
+            for (struct entry *e = s->table[t][idx]; e && visited < count; e = e->next) {
+                if (volatile_only && !(e->flags & ENTRY_EXPIRES)) continue;
+                if (entry_is_expired(e, now)) continue;
+                fn(e, ctx);
+                visited++;
+            }
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    return visited;
 }
 
 uint64_t store_bytes(void) {

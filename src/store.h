@@ -25,7 +25,7 @@
 
 struct entry {
     struct entry *next;      /* bucket chain */
-    uint32_t lru;            /* LRU clock (24 bits) or LFU: minutes<<8 | log counter */
+    uint32_t lru;            /* LRU clock (10 ms units) or LFU: minutes<<8 | log counter */
     uint8_t flags;
     unsigned char data[];    /* at offset 13: varint klen, varint vlen,
                               * [int64 expire], key, value */
@@ -131,6 +131,17 @@ uint64_t store_scan(int dbid, uint64_t cursor, long count, int64_t now,
  * expired keys. Returns the number of keys expired. */
 uint64_t store_shard_cron(int dbid, unsigned shard, int64_t now, struct keyspace_stats *stats,
                           int sweep_buckets);
+
+/* Calls fn on up to count live entries of one random non-empty shard of
+ * the db (only entries with an expire time if volatile_only), starting at
+ * a random bucket: the sampling behind eviction. fn runs with the shard
+ * locked. Returns how many were visited. */
+int store_sample(int dbid, int volatile_only, int count, int64_t now,
+                 void (*fn)(struct entry *e, void *ctx), void *ctx);
+
+/* Eviction score of an entry: higher = better to evict. By idle time
+ * (LRU mode) or by low access frequency (LFU mode). */
+uint64_t entry_evict_score(const struct entry *e, int64_t now);
 
 /* Bytes held by entries and tables, all databases. */
 uint64_t store_bytes(void);

@@ -13,6 +13,7 @@
 
 #include "connection.h"
 #include "log.h"
+#include "memory.h"
 #include "net.h"
 #include "stats.h"
 #include "util.h"
@@ -140,6 +141,7 @@ int workers_init(int n) {
 static void *worker_main(void *arg) {
     struct worker *w = arg;
     self_worker = w;
+    memory_thread_init();
     ev_run(w->loop, 0);
     /* close this worker's clients on its own thread */
     while (w->clients) client_close(w->clients);

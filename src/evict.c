@@ -1,0 +1,153 @@
+/* evict.c -- keeping used memory under maxmemory, as Redis's evict.c does:
+ * before a command runs, while memory is over the limit, pick a victim by
+ * the configured policy and delete it.
+ *
+ * LRU/LFU/TTL policies sample keys and keep the best candidates seen in a
+ * small pool that lives across calls, so each eviction sees more than one
+ * sample's worth of keys. Our LRU clock ticks every 10 ms (Redis's: 1 s),
+ * so keys touched within the same second still rank by recency. */
+#include "evict.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "memory.h"
+#include "server.h"
+
+#define POOL_SIZE 16
+
+struct candidate {
+    uint64_t score;        /* higher = evict first */
+    int dbid;
+    size_t klen;
+    char *key;             /* heap copy */
+};
+
+/* Best candidates seen so far, ascending by score (best last). */
+static _Thread_local struct candidate pool[POOL_SIZE];
+static _Thread_local int pool_len;
+
+struct sample_ctx {
+    int dbid;
+    int policy;
+    int64_t now;
+};
+
+static int policy_volatile(int p) {
+    return p == MAXMEMORY_VOLATILE_LRU || p == MAXMEMORY_VOLATILE_LFU ||
+           p == MAXMEMORY_VOLATILE_RANDOM || p == MAXMEMORY_VOLATILE_TTL;
+}
+
+static int policy_random(int p) {
+    return p == MAXMEMORY_ALLKEYS_RANDOM || p == MAXMEMORY_VOLATILE_RANDOM;
+}
+
+static int pool_has(int dbid, const char *k, size_t klen) {
+    for (int i = 0; i < pool_len; i++)
+        if (pool[i].dbid == dbid && pool[i].klen == klen && memcmp(pool[i].key, k, klen) == 0)
+            return 1;
+    return 0;
+}
+
+static void pool_offer(struct entry *e, void *arg) {
+    struct sample_ctx *ctx = arg;
+    uint64_t score = ctx->policy == MAXMEMORY_VOLATILE_TTL
+                         ? UINT64_MAX - (uint64_t)entry_expire(e) /* soonest first */
+                         : entry_evict_score(e, ctx->now);
+    if (pool_len == POOL_SIZE && score <= pool[0].score) return;
+    size_t klen;
+    const char *k = entry_key(e, &klen);
+    if (pool_has(ctx->dbid, k, klen)) return;
+
+    int pos = 0;
+    while (pos < pool_len && pool[pos].score < score) pos++;
+    if (pool_len == POOL_SIZE) {
+        /* drop the worst (front) and make room just below pos */
+        free(pool[0].key);
+        memmove(&pool[0], &pool[1], sizeof(pool[0]) * (size_t)(pos - 1));
+        pos--;
+    } else {
+        memmove(&pool[pos + 1], &pool[pos], sizeof(pool[0]) * (size_t)(pool_len - pos));
+        pool_len++;
+    }
+    pool[pos].score = score;
+    pool[pos].dbid = ctx->dbid;
+    pool[pos].klen = klen;
+    pool[pos].key = malloc(klen ? klen : 1);
+    memcpy(pool[pos].key, k, klen);
+}
+
+/* Takes the best candidate out of the pool; returns 0 if empty. */
+static int pool_pop(struct candidate *out) {
+    if (pool_len == 0) return 0;
+    *out = pool[--pool_len];
+    return 1;
+}
+
+static void pick_first(struct entry *e, void *arg) {
+    struct candidate *c = arg;
+    if (c->key) return;
+    const char *k = entry_key(e, &c->klen);
+    c->key = malloc(c->klen ? c->klen : 1);
+    memcpy(c->key, k, c->klen);
+}
+
+/* Deletes the key if it still exists; returns 1 if it did. */
+static int evict_key(int dbid, const char *key, size_t klen, int64_t now,
+                     struct keyspace_stats *stats) {
+    struct key_ref r;
+    store_lock_key(&r, dbid, key, klen, stats);
+    int found = store_find(&r, now) != NULL;
+    if (found) {
+        store_delete(&r);
+        if (stats) stats->evicted++;
+    }
+    store_unlock_key(&r);
+    return found;
+}
+
+/* Evicts one key by the policy; returns 0 if there was nothing to evict. */
+static int evict_one(int policy, int64_t now, struct keyspace_stats *stats) {
+    int ndbs = store_db_count();
+    int vol = policy_volatile(policy);
+
+    if (policy_random(policy)) {
+        static _Thread_local int next_db;
+        for (int i = 0; i < ndbs; i++) {
+            int dbid = (next_db++) % ndbs;
+            struct candidate c = {.dbid = dbid};
+            if (store_sample(dbid, vol, 1, now, pick_first, &c) == 0) continue;
+            int ok = evict_key(dbid, c.key, c.klen, now, stats);
+            free(c.key);
+            if (ok) return 1;
+        }
+        return 0;
+    }
+
+    for (int attempt = 0; attempt < 16; attempt++) {
+        int sampled = 0;
+        for (int dbid = 0; dbid < ndbs; dbid++) {
+            struct sample_ctx ctx = {dbid, policy, now};
+            sampled += store_sample(dbid, vol, cfg.maxmemory_samples, now, pool_offer, &ctx);
+        }
+        if (sampled == 0 && pool_len == 0) return 0;
+        /* best first; candidates deleted since they were pooled are skipped */
+        struct candidate c;
+        while (pool_pop(&c)) {
+            int ok = evict_key(c.dbid, c.key, c.klen, now, stats);
+            free(c.key);
+            if (ok) return 1;
+        }
+    }
+    return 0;
+}
+
+int evict_if_needed(int64_t now, struct keyspace_stats *stats) {
+    unsigned long long limit = cfg.maxmemory;
+    if (limit == 0 || memory_used() <= limit) return 0;
+    if (cfg.maxmemory_policy == MAXMEMORY_NOEVICTION) return -1;
+    while (memory_used() > limit) {
+        if (!evict_one(cfg.maxmemory_policy, now, stats)) return -1;
+    }
+    return 0;
+}
