@@ -97,7 +97,8 @@ int config_load(const char *path, int argc, char **argv);
 
 /* Values for CONFIG GET: every directive (and alias, e.g. io-threads)
  * whose name matches the glob pattern (case-insensitive), in table order.
- * Calls emit(name, value, ctx) for each; value is valid during the call. */
+ * Calls emit(name, value, ctx) for each: name is a static string, value
+ * is valid during the call only. */
 void config_get(const char *pattern,
                 void (*emit)(const char *name, const char *value, void *ctx),
                 void *ctx);
@@ -115,9 +116,11 @@ int config_set_pairs(int n, const char *const *names, const char *const *values,
 /* CONFIG SET of one directive: config_set_pairs with n = 1. */
 int config_set(const char *name, const char *value, char *err, size_t errlen);
 
-/* Called after CONFIG SET changed maxmemory, with the keyspace lock held
- * exclusively. config.c defines it as a weak no-op; the store overrides it
- * with a strong definition that evicts down to the new limit. */
+/* Called after maxmemory / maxmemory-policy change (start-up or CONFIG
+ * SET, with the keyspace lock held exclusively). Defined in evict.c: it
+ * evicts down to a lowered limit, and switches the store between LRU and
+ * LFU bookkeeping. */
 void config_on_maxmemory_change(void);
+void config_on_maxmemory_policy_change(void);
 
 #endif

@@ -10,6 +10,7 @@
 #include "connection.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -245,8 +246,8 @@ static void process_input(struct client *c) {
            !(atomic_load_explicit(&c->flags, memory_order_relaxed) &
              (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP))) {
         p->max_bulk_len = cfg.proto_max_bulk_len;
-        p->auth_required = !(atomic_load_explicit(&c->flags, memory_order_relaxed) &
-                             CLIENT_AUTHENTICATED);
+        p->auth_required = cfg.requirepass && !(atomic_load_explicit(&c->flags, memory_order_relaxed) &
+                                                CLIENT_AUTHENTICATED);
         enum resp_status st = resp_parse(p, c->qbuf + c->qpos, c->qlen - c->qpos);
         if (st == RESP_MORE) {
             /* A big bulk on its way: make room for the whole command now

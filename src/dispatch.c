@@ -9,6 +9,7 @@
  * multi-key writes...) drops the shared hold and takes it exclusively. */
 #include "dispatch.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "commands.h"
@@ -61,6 +62,11 @@ void call_command(struct client *c, const struct command *cmd) {
  * the transaction is doomed (EXECABORT). */
 static void reject(struct client *c, const struct command *cmd, const char *msg) {
     if (cmd) c->worker->cmdstats[cmd->id].rejected_calls++;
+    /* a refused EXEC discards the transaction, as Redis's execCommandAbort */
+    if (cmd && cmd->proc == cmd_exec) {
+        multi_exec_abort(c, msg);
+        return;
+    }
     reply_error(c, msg);
     if (atomic_load_explicit(&c->flags, memory_order_relaxed) & CLIENT_MULTI)
         multi_flag_error(c);
@@ -150,7 +156,7 @@ void dispatch_command(struct client *c) {
         reject(c, cmd, msg);
         goto done;
     }
-    if (!(flags & CLIENT_AUTHENTICATED) && !(cmd->flags & CMD_NO_AUTH)) {
+    if (cfg.requirepass && !(flags & CLIENT_AUTHENTICATED) && !(cmd->flags & CMD_NO_AUTH)) {
         reject(c, cmd, "NOAUTH Authentication required.");
         goto done;
     }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "memory.h"
+#include "util.h"
 #include "server.h"
 
 #define POOL_SIZE 16
@@ -150,4 +151,14 @@ int evict_if_needed(int64_t now, struct keyspace_stats *stats) {
         if (!evict_one(cfg.maxmemory_policy, now, stats)) return -1;
     }
     return 0;
+}
+
+void config_on_maxmemory_policy_change(void) {
+    int p = cfg.maxmemory_policy;
+    store_lfu_mode = p == MAXMEMORY_ALLKEYS_LFU || p == MAXMEMORY_VOLATILE_LFU;
+}
+
+void config_on_maxmemory_change(void) {
+    /* CONFIG SET maxmemory below the current use evicts down at once */
+    if (self_worker) evict_if_needed(mstime(), &self_worker->stats.ks);
 }

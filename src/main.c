@@ -123,6 +123,7 @@ int main(int argc, char **argv) {
     config_init_defaults();
     if (config_load(conf, argc - first_opt, argv + first_opt) < 0) return 1;
     if (cfg.threads == 0) cfg.threads = default_threads();
+    config_on_maxmemory_policy_change();
 
     if (cfg.daemonize) daemonize();
     if (log_open() < 0) {

@@ -216,14 +216,6 @@ static int watched_key_expired(struct client *c) {
 
 /* ---- FLUSHDB / SWAPDB (keyspace lock held exclusively) ---- */
 
-/* The database at index dbid: a key ref carries it. */
-static struct db *db_at(int dbid) {
-    struct key_ref r;
-    store_lock_key(&r, dbid, "", 0, NULL);
-    store_unlock_key(&r);
-    return r.db;
-}
-
 struct key_copy {
     char *key;
     size_t klen;
@@ -232,7 +224,7 @@ struct key_copy {
 /* Copies of the distinct keys watched in database dbid. Copies, because
  * records may be freed by their clients once the shard is unlocked. */
 static struct key_copy *watched_keys_of(int dbid, size_t *count) {
-    struct db *db = db_at(dbid);
+    struct db *db = store_db(dbid);
     struct key_copy *keys = NULL;
     size_t n = 0, cap = 0;
 
@@ -331,7 +323,7 @@ void multi_swap_db(int a, int b, int64_t now) {
     /* The records of index a now hang off the db at index b and vice
      * versa: a key's shard number is the same in every db, so swap the
      * tables shard by shard. */
-    struct db *da = db_at(a), *dbb = db_at(b);
+    struct db *da = store_db(a), *dbb = store_db(b);
     for (unsigned i = 0; i < STORE_SHARDS; i++) {
         struct shard *sa = &da->shards[i], *sb = &dbb->shards[i];
         /* both locked, in address order: records move atomically */

@@ -309,6 +309,10 @@ int store_db_count(void) {
     return ndbs;
 }
 
+struct db *store_db(int dbid) {
+    return dbs[dbid];
+}
+
 static struct shard *shard_of(struct db *db, uint64_t hash) {
     return &db->shards[hash >> (64 - STORE_SHARD_BITS)];
 }

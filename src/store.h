@@ -66,7 +66,8 @@ struct key_ref {
 };
 
 /* Called after every change of a key while its shard is locked, when the
- * shard has watchers (shard->watched != NULL). Set by multi.c. */
+ * shard has watchers (shard->watched != NULL). r->entry is then the entry
+ * after the change, or NULL if the key is gone. Set by multi.c. */
 extern void (*store_modify_hook)(struct key_ref *r);
 
 /* Whether OBJECT FREQ data (LFU) rather than LRU idle time is kept. */
@@ -74,6 +75,8 @@ extern int store_lfu_mode;
 
 int store_init(int ndbs);
 int store_db_count(void);
+/* The database currently at index dbid (SWAPDB exchanges them). */
+struct db *store_db(int dbid);
 
 void store_lock_key(struct key_ref *r, int dbid, const char *key, size_t klen,
                     struct keyspace_stats *stats);
