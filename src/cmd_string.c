@@ -203,14 +203,14 @@ void cmd_getex(struct client *c) {
     const struct arg *expire;
     int64_t when = 0;
     if (parse_set_options(c, 2, PARSE_FOR_GETEX, &flags, &expire) < 0) return;
-    if (expire && expire_at_ms(c, expire, flags, &when) < 0) return;
 
+    /* as Redis: a missing key answers null before the time is checked */
     struct key_ref r;
     lock_key(&r, c, 1);
     struct entry *e = store_lookup_read(&r, c->now_ms);
     if (!e) {
         reply_null(c);
-    } else {
+    } else if (!expire || expire_at_ms(c, expire, flags, &when) == 0) {
         reply_entry(c, e);
         if ((flags & (SET_EXAT | SET_PXAT)) && when <= c->now_ms) store_delete(&r);
         else if (expire) store_set_expire(&r, when);

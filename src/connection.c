@@ -232,7 +232,7 @@ static void set_argv(struct client *c) {
 }
 
 static void protocol_error(struct client *c, const char *msg) {
-    reply_errorf(c, "%s", msg);
+    reply_errorf(c, "ERR %s", msg);
     serverlog(LL_VERBOSE, "Protocol error (%s) from client: id=%llu addr=%s", msg,
               (unsigned long long)c->id, c->addr);
     atomic_fetch_or(&c->flags, CLIENT_CLOSE_AFTER_REPLY);
