@@ -845,9 +845,22 @@ int config_load(const char *path, int argc, char **argv) {
 
 /* ---- CONFIG GET / SET ---- */
 
+/* Redis directives shoal ignores but whose value is a fact about shoal:
+ * CONFIG GET reports them, since tools (redis-benchmark, backup scripts)
+ * read them to learn whether the server persists. */
+static const struct {
+    const char *name, *value;
+} reported[] = {
+    {"save", ""},         /* no snapshots */
+    {"appendonly", "no"}, /* no append-only file */
+};
+
 void config_get(const char *pattern,
                 void (*emit)(const char *name, const char *value, void *ctx), void *ctx) {
     size_t plen = strlen(pattern);
+    for (size_t i = 0; i < sizeof(reported) / sizeof(reported[0]); i++)
+        if (glob_match(pattern, plen, reported[i].name, strlen(reported[i].name), 1))
+            emit(reported[i].name, reported[i].value, ctx);
     for (size_t i = 0; i < NDIRECTIVES; i++) {
         const struct directive *d = &directives[i];
         int by_name = glob_match(pattern, plen, d->name, strlen(d->name), 1);
