@@ -155,6 +155,7 @@ struct worker {
     struct pending_conn *inbox;
 
     int keyspace_held;                  /* holds the keyspace lock shared */
+    unsigned expire_next;               /* where the next expiry cycle starts */
 
     struct worker_stats stats;
     struct command_stats *cmdstats;     /* indexed by command id */

@@ -730,40 +730,60 @@ uint64_t store_scan(int dbid, uint64_t cursor, long count, int64_t now,
     return (v << STORE_SHARD_BITS) | si;
 }
 
-uint64_t store_shard_cron(int dbid, unsigned shard, int64_t now, struct keyspace_stats *stats,
-                          int sweep_buckets) {
+void store_shard_maintain(int dbid, unsigned shard) {
+    struct shard *s = &dbs[dbid]->shards[shard];
+    pthread_mutex_lock(&s->lock);
+    if (rehashing(s)) rehash_step(s, 100);
+    else maybe_shrink(s);
+    pthread_mutex_unlock(&s->lock);
+}
+
+int store_shard_has_expires(int dbid, unsigned shard) {
+    return __atomic_load_n(&dbs[dbid]->shards[shard].expires, __ATOMIC_RELAXED) != 0;
+}
+
+uint64_t store_expire_step(int dbid, unsigned shard, int64_t now, int buckets,
+                           uint64_t *ttl_seen, struct keyspace_stats *stats) {
     struct shard *s = &dbs[dbid]->shards[shard];
     uint64_t expired = 0;
 
     pthread_mutex_lock(&s->lock);
-    if (rehashing(s)) rehash_step(s, 100);
-    else maybe_shrink(s);
-    if (s->expires > 0 && s->table[0] && !rehashing(s)) {
-        uint64_t mask = s->size[0] - 1;
-        for (int i = 0; i < sweep_buckets; i++) {
-            uint64_t b = s->expire_cursor++ & mask;
-            struct entry **link = &s->table[0][b];
-            while (*link) {
-                struct entry *e = *link;
-                if (entry_is_expired(e, now)) {
-                    size_t klen;
-                    const char *k = entry_key(e, &klen);
-                    if (s->watched && store_modify_hook) {
-                        char *copy = malloc(klen);
-                        memcpy(copy, k, klen);
-                        unlink_entry(s, link, 0);
-                        struct key_ref r = {.dbid = dbid, .db = dbs[dbid], .shard = s,
-                                            .key = copy, .klen = klen};
-                        store_modify_hook(&r);
-                        free(copy);
-                    } else {
-                        unlink_entry(s, link, 0);
-                    }
-                    expired++;
-                } else {
-                    link = &e->next;
-                }
+    /* sweep only a settled table: during a rehash entries move under the
+     * cursor; the rehash finishes within a few cron runs */
+    if (s->expires == 0 || !s->table[0] || rehashing(s)) {
+        pthread_mutex_unlock(&s->lock);
+        return 0;
+    }
+    uint64_t mask = s->size[0] - 1;
+    for (int i = 0; i < buckets; i++) {
+        uint64_t b = s->expire_cursor++ & mask;
+        struct entry **link = &s->table[0][b];
+        while (*link) {
+            struct entry *e = *link;
+            if (!(e->flags & ENTRY_EXPIRES)) {
+                link = &e->next;
+                continue;
             }
+            (*ttl_seen)++;
+            if (!entry_is_expired(e, now)) {
+                link = &e->next;
+                continue;
+            }
+            if (s->watched && store_modify_hook) {
+                /* watchers need the key after the entry is gone */
+                size_t klen;
+                const char *k = entry_key(e, &klen);
+                char *copy = malloc(klen ? klen : 1);
+                memcpy(copy, k, klen);
+                unlink_entry(s, link, 0);
+                struct key_ref r = {.dbid = dbid, .db = dbs[dbid], .shard = s, .key = copy,
+                                    .klen = klen};
+                store_modify_hook(&r);
+                free(copy);
+            } else {
+                unlink_entry(s, link, 0);
+            }
+            expired++;
         }
     }
     pthread_mutex_unlock(&s->lock);

@@ -130,10 +130,17 @@ char *store_random_key(int dbid, int64_t now, size_t *len, struct keyspace_stats
 uint64_t store_scan(int dbid, uint64_t cursor, long count, int64_t now,
                     void (*fn)(struct entry *e, void *ctx), void *ctx);
 
-/* Background work for one shard: a step of rehash and a bounded sweep of
- * expired keys. Returns the number of keys expired. */
-uint64_t store_shard_cron(int dbid, unsigned shard, int64_t now, struct keyspace_stats *stats,
-                          int sweep_buckets);
+/* Background work for one shard: a step of incremental rehash, or a
+ * shrink when the table has become sparse. */
+void store_shard_maintain(int dbid, unsigned shard);
+
+/* Active expiry: visits the next `buckets` buckets of the shard's sweep,
+ * deleting expired entries. Adds the entries with an expire time it saw
+ * to *ttl_seen; returns how many it deleted. */
+uint64_t store_expire_step(int dbid, unsigned shard, int64_t now, int buckets,
+                           uint64_t *ttl_seen, struct keyspace_stats *stats);
+/* Whether the shard has keys with an expire time (a hint, unlocked). */
+int store_shard_has_expires(int dbid, unsigned shard);
 
 /* Calls fn on up to count live entries of one random non-empty shard of
  * the db (only entries with an expire time if volatile_only), starting at

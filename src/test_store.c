@@ -135,7 +135,7 @@ static void test_scan_during_resize(void) {
                 snprintf(k, sizeof(k), "x%d", i);
                 del(2, k, now);
             }
-        for (unsigned sh = 0; sh < STORE_SHARDS; sh++) store_shard_cron(2, sh, now, NULL, 0);
+        for (unsigned sh = 0; sh < STORE_SHARDS; sh++) store_shard_maintain(2, sh);
         step++;
     } while (cursor != 0);
     int missing = 0;
@@ -154,7 +154,11 @@ static void test_active_expiry(void) {
     }
     uint64_t expired = 0;
     for (int pass = 0; pass < 1000 && store_db_expires(3) > 0; pass++)
-        for (unsigned sh = 0; sh < STORE_SHARDS; sh++) expired += store_shard_cron(3, sh, 3000, NULL, 64);
+        for (unsigned sh = 0; sh < STORE_SHARDS; sh++) {
+            uint64_t seen = 0;
+            store_shard_maintain(3, sh);
+            expired += store_expire_step(3, sh, 3000, 64, &seen, NULL);
+        }
     CHECK(expired == 5000 && store_db_size(3) == 5000, "active expiry reclaimed %llu",
           (unsigned long long)expired);
     store_flush_db(3);

@@ -76,21 +76,36 @@ static void on_wakeup(struct ev_loop *loop, ev_async *a, int revents) {
     connection_reap(w);
 }
 
-/* Active expiry over the shards this worker owns: sweep passes until a
- * pass finds nothing to expire or a quarter of the cron period is spent
- * (Redis's ACTIVE_EXPIRE_CYCLE budget). */
-static void active_expire(struct worker *w, int64_t now) {
-    int64_t budget_us = 1000000 / cfg.hz / 4;
-    int64_t start = monotonic_us();
-    int ndbs = store_db_count();
-    unsigned total = (unsigned)ndbs * STORE_SHARDS;
+/* Active expiry over the shards this worker owns, adaptive as Redis's
+ * activeExpireCycle: a shard is swept chunk by chunk for as long as more
+ * than a tenth of the keys with a TTL in the last chunk had expired, so
+ * expired-but-unreclaimed keys stay near a tenth of the keys with a TTL,
+ * and the work follows the rate at which keys expire. The cycle stops
+ * after a quarter of the cron period. */
+#define EXPIRE_CHUNK_BUCKETS 64
+#define EXPIRE_STALE_PERCENT 10
 
-    for (;;) {
-        uint64_t expired = 0;
-        for (unsigned i = (unsigned)w->id; i < total; i += (unsigned)server.nworkers)
-            expired += store_shard_cron((int)(i / STORE_SHARDS), i % STORE_SHARDS, now,
-                                        &w->stats.ks, 32);
-        if (expired == 0 || monotonic_us() - start > budget_us) break;
+static void active_expire(struct worker *w, int64_t now) {
+    int64_t deadline = monotonic_us() + 1000000 / cfg.hz / 4;
+    unsigned nworkers = (unsigned)server.nworkers;
+    unsigned total = (unsigned)store_db_count() * STORE_SHARDS;
+    /* shard i of the whole keyspace belongs to worker i mod nworkers */
+    unsigned owned = (total - (unsigned)w->id + nworkers - 1) / nworkers;
+
+    /* resume where the last cycle ran out of time */
+    for (unsigned n = 0; n < owned && monotonic_us() <= deadline; n++) {
+        unsigned k = w->expire_next++ % owned;
+        unsigned i = k * nworkers + (unsigned)w->id;
+        int dbid = (int)(i / STORE_SHARDS);
+        unsigned shard = i % STORE_SHARDS;
+        store_shard_maintain(dbid, shard);
+        if (!store_shard_has_expires(dbid, shard)) continue;
+        for (;;) {
+            uint64_t seen = 0;
+            uint64_t expired = store_expire_step(dbid, shard, now, EXPIRE_CHUNK_BUCKETS, &seen,
+                                                 &w->stats.ks);
+            if (expired * 100 <= seen * EXPIRE_STALE_PERCENT || monotonic_us() > deadline) break;
+        }
     }
 }
 
