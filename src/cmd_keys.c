@@ -8,7 +8,8 @@
  * another and still be atomic. Every expiry decision uses the time the
  * command started (c->now_ms); lookups delete expired keys lazily.
  *
- * FLUSHDB/FLUSHALL ASYNC free memory synchronously, as SYNC does. */
+ * FLUSHDB/FLUSHALL ASYNC detach the data at once and free it on the
+ * lazyfree thread. */
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -20,6 +21,7 @@
 #include "commands.h"
 #include "config.h"
 #include "glob.h"
+#include "lazyfree.h"
 #include "multi.h"
 #include "server.h"
 #include "store.h"
@@ -568,29 +570,37 @@ void cmd_dbsize(struct client *c) {
 
 /* ---- databases (FLUSH*, SWAPDB: keyspace held exclusively) ---- */
 
-/* FLUSHDB/FLUSHALL's optional ASYNC|SYNC. Both free synchronously. */
+/* FLUSHDB/FLUSHALL's optional ASYNC|SYNC: 1 for ASYNC, 0 for SYNC (the
+ * default, as Redis's lazyfree-lazy-user-flush no), -1 after an error. */
 static int parse_flush_flags(struct client *c) {
-    if (c->argc == 1 || (c->argc == 2 && (arg_is(&c->argv[1], "sync") ||
-                                          arg_is(&c->argv[1], "async"))))
-        return 0;
+    if (c->argc == 1) return 0;
+    if (c->argc == 2 && arg_is(&c->argv[1], "sync")) return 0;
+    if (c->argc == 2 && arg_is(&c->argv[1], "async")) return 1;
     reply_syntax_error(c);
     return -1;
 }
 
-static void flush_db(int dbid) {
+static void flush_db(int dbid, int async) {
     multi_touch_flushed_db(dbid);
-    store_flush_db(dbid);
+    if (!async) {
+        store_flush_db(dbid);
+        return;
+    }
+    void *batch = store_detach_db(dbid);
+    if (batch) lazyfree_submit(store_free_detached, batch);
 }
 
 void cmd_flushdb(struct client *c) {
-    if (parse_flush_flags(c) < 0) return;
-    flush_db(c->db);
+    int async = parse_flush_flags(c);
+    if (async < 0) return;
+    flush_db(c->db, async);
     reply_ok(c);
 }
 
 void cmd_flushall(struct client *c) {
-    if (parse_flush_flags(c) < 0) return;
-    for (int i = 0; i < store_db_count(); i++) flush_db(i);
+    int async = parse_flush_flags(c);
+    if (async < 0) return;
+    for (int i = 0; i < store_db_count(); i++) flush_db(i, async);
     reply_ok(c);
 }
 

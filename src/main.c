@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cpus.h"
+#include "lazyfree.h"
 #include "listener.h"
 #include "log.h"
 #include "memory.h"
@@ -164,7 +165,7 @@ int main(int argc, char **argv) {
     ev_signal_start(loop, &sigint);
 
     write_pidfile();
-    if (workers_start() < 0) {
+    if (lazyfree_start() < 0 || workers_start() < 0) {
         serverlog(LL_WARNING, "Can't start worker threads: %s", strerror(errno));
         return 1;
     }
@@ -177,6 +178,7 @@ int main(int argc, char **argv) {
     serverlog(LL_WARNING, "User requested shutdown...");
     listeners_close();
     workers_stop();
+    lazyfree_stop();
     if (cfg.pidfile) unlink(cfg.pidfile);
     serverlog(LL_WARNING, "shoal is now ready to exit, bye bye...");
     return 0;

@@ -582,6 +582,57 @@ void store_flush_db(int dbid) {
     }
 }
 
+/* Tables detached by store_detach_db, waiting to be freed. */
+struct detached {
+    struct detached *next;
+    struct entry **table;
+    uint64_t size;
+};
+
+void *store_detach_db(int dbid) {
+    struct detached *batch = NULL;
+    for (unsigned i = 0; i < STORE_SHARDS; i++) {
+        struct shard *s = &dbs[dbid]->shards[i];
+        pthread_mutex_lock(&s->lock);
+        for (int t = 0; t < 2; t++) {
+            if (!s->table[t]) continue;
+            struct detached *d = malloc(sizeof(*d));
+            if (!d) abort();
+            d->table = s->table[t];
+            d->size = s->size[t];
+            d->next = batch;
+            batch = d;
+            s->table[t] = NULL;
+            s->size[t] = 0;
+            s->used[t] = 0;
+        }
+        s->rehash_idx = -1;
+        s->expire_cursor = 0;
+        s->expires = 0;
+        s->bytes = 0;   /* the batch's memory belongs to nobody now */
+        pthread_mutex_unlock(&s->lock);
+    }
+    return batch;
+}
+
+void store_free_detached(void *arg) {
+    struct detached *d = arg;
+    while (d) {
+        for (uint64_t b = 0; b < d->size; b++) {
+            struct entry *e = d->table[b];
+            while (e) {
+                struct entry *next = e->next;
+                free(e);
+                e = next;
+            }
+        }
+        free(d->table);
+        struct detached *next = d->next;
+        free(d);
+        d = next;
+    }
+}
+
 void store_swap_db(int a, int b) {
     struct db *t = dbs[a];
     dbs[a] = dbs[b];

@@ -119,6 +119,11 @@ unsigned entry_lfu_counter(const struct entry *e, int64_t now);
 uint64_t store_db_size(int dbid);
 uint64_t store_db_expires(int dbid);
 void store_flush_db(int dbid);
+/* Empties the db at once by detaching its tables; the returned batch is
+ * freed later by store_free_detached() (FLUSHALL ASYNC: on another
+ * thread). NULL if the db was empty. */
+void *store_detach_db(int dbid);
+void store_free_detached(void *batch);
 void store_swap_db(int a, int b);
 /* Copies a random live key of the db into a malloc'd buffer; NULL if empty. */
 char *store_random_key(int dbid, int64_t now, size_t *len, struct keyspace_stats *stats);
