@@ -65,6 +65,7 @@ struct client *client_create(struct worker *w, int fd, int is_unix, const char *
         /* Best effort, as Redis: the client may not even read it. */
         ssize_t n = write(fd, refusal, strlen(refusal));
         (void)n;
+        w->stats.rejected_conn++;
         client_close(c);
         return NULL;
     }

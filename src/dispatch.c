@@ -149,6 +149,7 @@ void dispatch_command(struct client *c) {
         reject_unknown(c);
         goto done;
     }
+    c->lastcmd = cmd;   /* CLIENT LIST's cmd=, even if refused or queued */
     if (!arity_ok(cmd, c->argc)) {
         char msg[256];
         snprintf(msg, sizeof(msg), "ERR wrong number of arguments for '%s' command",

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "client_info.h"
 #include "connection.h"
 #include "log.h"
 #include "memory.h"
@@ -30,8 +31,14 @@ static unsigned next_worker;
 
 static void adopt(struct worker *w, int fd, int is_unix) {
     char addr[NET_ADDR_LEN], laddr[NET_ADDR_LEN];
-    if (net_format_peer(fd, addr, sizeof(addr)) < 0) snprintf(addr, sizeof(addr), "?:0");
-    if (net_format_local(fd, laddr, sizeof(laddr)) < 0) snprintf(laddr, sizeof(laddr), "?:0");
+    if (is_unix) {
+        /* as Redis: both ends are named by the socket's path */
+        snprintf(addr, sizeof(addr), "%s:0", cfg.unixsocket);
+        snprintf(laddr, sizeof(laddr), "%s:0", cfg.unixsocket);
+    } else {
+        if (net_format_peer(fd, addr, sizeof(addr)) < 0) snprintf(addr, sizeof(addr), "?:0");
+        if (net_format_local(fd, laddr, sizeof(laddr)) < 0) snprintf(laddr, sizeof(laddr), "?:0");
+    }
     client_create(w, fd, is_unix, addr, laddr);
 }
 
@@ -119,6 +126,7 @@ static void on_cron(struct ev_loop *loop, ev_timer *t, int revents) {
     active_expire(w, now);
     pthread_rwlock_unlock(&server.keyspace_lock);
     connection_timeouts(w, now);
+    if (w->id == 0) info_cron(now);   /* INFO's instantaneous rates, peak */
     /* follow CONFIG SET hz */
     double period = 1.0 / cfg.hz;
     if (t->repeat != period) {

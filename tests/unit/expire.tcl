@@ -222,9 +222,9 @@ start_server {tags {expire}} {
 
     test {Expired keys are removed without being accessed} {
         r flushall
-        for {set i 0} {$i < 100} {incr i} { r set k:$i v px 50 }
+        for {set i 0} {$i < 100} {incr i} { r set k:$i v px 1000 }
         assert_equal 100 [r dbsize]
-        wait_for_condition 100 50 {[r dbsize] == 0} else {
+        wait_for_condition 200 50 {[r dbsize] == 0} else {
             fail "keys not expired actively: dbsize [r dbsize]"
         }
     }

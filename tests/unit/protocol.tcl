@@ -493,6 +493,8 @@ start_server {tags {protocol}} {
 
     test "The default client reconnects after QUIT" {
         assert_equal OK [r quit]
+        # the FIN may trail the +OK: wait for it, then the client reconnects
+        assert_equal 1 [[srv client] wait_close 3000]
         assert_equal PONG [r ping]
     }
 }
