@@ -111,34 +111,6 @@ static void key_list_free(struct key_list *l) {
     free(l->keys);
 }
 
-/* Drops repeated keys, keeping first occurrences in order. */
-static void key_list_dedupe(struct key_list *l) {
-    size_t size = 16;
-    while (size < l->n * 2) size *= 2;
-    size_t *slots = calloc(size, sizeof(*slots)); /* index + 1, 0 = free */
-    if (!slots) abort();
-    size_t kept = 0;
-    for (size_t i = 0; i < l->n; i++) {
-        size_t len;
-        const char *k = key_list_get(l, i, &len);
-        size_t s = hash_bytes(k, len) & (size - 1);
-        int seen = 0;
-        for (; slots[s]; s = (s + 1) & (size - 1)) {
-            size_t olen;
-            const char *o = key_list_get(l, slots[s] - 1, &olen);
-            if (olen == len && memcmp(o, k, len) == 0) {
-                seen = 1;
-                break;
-            }
-        }
-        if (seen) continue;
-        l->keys[kept] = l->keys[i];
-        slots[s] = ++kept;
-    }
-    l->n = kept;
-    free(slots);
-}
-
 static int pattern_is_star(const struct arg *p) {
     return p->len == 1 && p->ptr[0] == '*';
 }
@@ -455,12 +427,7 @@ static void keys_collect(struct entry *e, void *ctx) {
 void cmd_keys(struct client *c) {
     struct key_list list = {0};
     struct keys_ctx ctx = {&c->argv[1], pattern_is_star(&c->argv[1]), &list};
-    uint64_t cursor = 0;
-    do {
-        cursor = store_scan(c->db, cursor, 1024, c->now_ms, keys_collect, &ctx);
-    } while (cursor != 0);
-    /* a shard that shrank while being walked can yield a key twice */
-    key_list_dedupe(&list);
+    store_foreach(c->db, c->now_ms, keys_collect, &ctx);
     reply_array(c, (long)list.n);
     for (size_t i = 0; i < list.n; i++) {
         size_t len;

@@ -1737,7 +1737,7 @@ static struct command command_table[] = {
      ACL_CATEGORY_KEYSPACE | ACL_CATEGORY_READ | ACL_CATEGORY_FAST,
      1, 1, 1, NULL, &expiretime_info},
     {"keys", cmd_keys, 2,
-     CMD_READONLY,
+     CMD_READONLY | CMD_X_EXCLUSIVE,
      ACL_CATEGORY_KEYSPACE | ACL_CATEGORY_READ | ACL_CATEGORY_SLOW | ACL_CATEGORY_DANGEROUS,
      0, 0, 0, NULL, &keys_info},
     {"move", cmd_move, 3,

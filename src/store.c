@@ -724,6 +724,18 @@ static uint64_t rev64(uint64_t v) {
     return __builtin_bswap64(v);
 }
 
+void store_foreach(int dbid, int64_t now, void (*fn)(struct entry *e, void *ctx), void *ctx) {
+    for (unsigned i = 0; i < STORE_SHARDS; i++) {
+        struct shard *s = &dbs[dbid]->shards[i];
+        pthread_mutex_lock(&s->lock);
+        for (int t = 0; t < 2; t++)
+            for (uint64_t b = 0; s->table[t] && b < s->size[t]; b++)
+                for (struct entry *e = s->table[t][b]; e; e = e->next)
+                    if (!entry_is_expired(e, now)) fn(e, ctx);
+        pthread_mutex_unlock(&s->lock);
+    }
+}
+
 /* Calls fn on the live entries of one bucket; returns how many. */
 static long scan_bucket(struct entry *e, int64_t now, void (*fn)(struct entry *, void *),
                         void *ctx) {

@@ -128,6 +128,11 @@ void store_swap_db(int a, int b);
 /* Copies a random live key of the db into a malloc'd buffer; NULL if empty. */
 char *store_random_key(int dbid, int64_t now, size_t *len, struct keyspace_stats *stats);
 
+/* Calls fn for every live entry of the db, each exactly once, shard by
+ * shard (fn runs with the shard locked). For KEYS, which runs with the
+ * keyspace exclusive, so nothing moves meanwhile. */
+void store_foreach(int dbid, int64_t now, void (*fn)(struct entry *e, void *ctx), void *ctx);
+
 /* Calls fn for live entries, visiting about count buckets, starting from
  * cursor (0 = begin). Returns the next cursor, 0 when done. The scan
  * guarantees Redis's SCAN contract: every key present for the whole scan

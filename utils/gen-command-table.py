@@ -37,7 +37,7 @@ CONTAINERS = ("config", "client", "command", "object", "memory")
 INTERNAL_FLAGS = {
     "CMD_X_EXCLUSIVE": ["exec", "swapdb", "move", "flushall", "flushdb",
                         "config|set", "config|resetstat", "shutdown",
-                        "rename", "renamenx", "msetnx"],
+                        "rename", "renamenx", "msetnx", "keys"],
     "CMD_X_MULTIKEY_EXCLUSIVE": ["mget", "mset", "del", "unlink", "exists",
                                  "touch"],
 }
