@@ -139,26 +139,26 @@ void cmd_unlink(struct client *c) {
     del_generic(c);
 }
 
-void cmd_exists(struct client *c) {
+/* How many of argv[1..] exist (repeats count), looked up with lookup. */
+static long long count_existing(struct client *c,
+                                struct entry *(*lookup)(struct key_ref *, int64_t)) {
     long long count = 0;
     for (int j = 1; j < c->argc; j++) {
         struct key_ref r;
         lock_key(&r, c, c->db, &c->argv[j]);
-        if (lookup_read_notouch(&r, c->now_ms)) count++;
+        if (lookup(&r, c->now_ms)) count++;
         store_unlock_key(&r);
     }
-    reply_int(c, count);
+    return count;
 }
 
+void cmd_exists(struct client *c) {
+    reply_int(c, count_existing(c, lookup_read_notouch));
+}
+
+/* TOUCH: as EXISTS, but the access counts (LRU/LFU). */
 void cmd_touch(struct client *c) {
-    long long count = 0;
-    for (int j = 1; j < c->argc; j++) {
-        struct key_ref r;
-        lock_key(&r, c, c->db, &c->argv[j]);
-        if (store_lookup_read(&r, c->now_ms)) count++;
-        store_unlock_key(&r);
-    }
-    reply_int(c, count);
+    reply_int(c, count_existing(c, store_lookup_read));
 }
 
 void cmd_type(struct client *c) {
