@@ -183,12 +183,16 @@ void cmd_hello(struct client *c) {
         next = 2;
     }
 
-    const struct arg *user = NULL, *pass = NULL, *name = NULL;
+    const struct arg *name = NULL;
     for (int j = next; j < c->argc; j++) {
         int more = c->argc - 1 - j;
         if (arg_is(&c->argv[j], "auth") && more >= 2) {
-            user = &c->argv[j + 1];
-            pass = &c->argv[j + 2];
+            /* as Redis 7.0: authenticate as soon as AUTH is read, so a bad
+             * password wins over a later syntax error */
+            if (!authenticate(c, &c->argv[j + 1], &c->argv[j + 2])) {
+                reply_wrongpass(c);
+                return;
+            }
             j += 2;
         } else if (arg_is(&c->argv[j], "setname") && more >= 1) {
             name = &c->argv[j + 1];
@@ -199,10 +203,6 @@ void cmd_hello(struct client *c) {
         }
     }
 
-    if (user && !authenticate(c, user, pass)) {
-        reply_wrongpass(c);
-        return;
-    }
     if (!(atomic_load_explicit(&c->flags, memory_order_relaxed) & CLIENT_AUTHENTICATED)) {
         reply_error(c, "NOAUTH HELLO must be called with the client already authenticated, "
                        "otherwise the HELLO AUTH <user> <pass> option can be used to "

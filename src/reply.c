@@ -96,13 +96,21 @@ void reply_error(struct client *c, const char *msg) {
     append(c, "\r\n", 2);
 }
 
+/* A formatted error, as Redis's addReplyErrorFormat: CR/LF at either end
+ * are trimmed (the ones inside become spaces in reply_error). */
 void reply_errorf(struct client *c, const char *fmt, ...) {
-    char buf[1024];
+    char *msg;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, ap);
+    int n = vasprintf(&msg, fmt, ap);
     va_end(ap);
-    reply_error(c, buf);
+    if (n < 0) abort();
+    char *start = msg, *end = msg + n;
+    while (start < end && (*start == '\r' || *start == '\n')) start++;
+    while (end > start && (end[-1] == '\r' || end[-1] == '\n')) end--;
+    *end = '\0';
+    reply_error(c, start);
+    free(msg);
 }
 
 void reply_int(struct client *c, long long v) {
