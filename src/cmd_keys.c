@@ -94,7 +94,7 @@ static void key_list_add(struct key_list *l, const char *key, size_t len) {
         l->keys = realloc(l->keys, l->kcap * sizeof(*l->keys));
         if (!l->keys) abort();
     }
-    memcpy(l->bytes + l->used, key, len);
+    if (len) memcpy(l->bytes + l->used, key, len); /* bytes may still be NULL */
     l->keys[l->n].off = l->used;
     l->keys[l->n].len = len;
     l->n++;
