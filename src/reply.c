@@ -31,6 +31,7 @@ static int suppressed(struct client *c) {
 }
 
 static void append(struct client *c, const char *s, size_t len) {
+    if (len == 0) return; /* s may be NULL for an empty string */
     struct reply_block *t = c->reply_tail;
     c->reply_bytes += len;
     if (t) {
