@@ -20,6 +20,7 @@
 
 #include "commands.h"
 #include "config.h"
+#include "evict.h"
 #include "glob.h"
 #include "lazyfree.h"
 #include "multi.h"
@@ -549,6 +550,7 @@ static int parse_flush_flags(struct client *c) {
 
 static void flush_db(int dbid, int async) {
     multi_touch_flushed_db(dbid);
+    evict_forget_candidates();
     if (!async) {
         store_flush_db(dbid);
         return;
@@ -590,7 +592,10 @@ void cmd_swapdb(struct client *c) {
         reply_error(c, "ERR DB index is out of range");
         return;
     }
-    if (a != b) multi_swap_db(a, b, c->now_ms);
+    if (a != b) {
+        multi_swap_db(a, b, c->now_ms);
+        evict_forget_candidates();
+    }
     reply_ok(c);
 }
 

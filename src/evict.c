@@ -8,6 +8,7 @@
  * so keys touched within the same second still rank by recency. */
 #include "evict.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,9 +25,25 @@ struct candidate {
     char *key;             /* heap copy */
 };
 
-/* Best candidates seen so far, ascending by score (best last). */
+/* Best candidates seen so far, ascending by score (best last). Scores
+ * mean different things under different policies: a pool filled under
+ * another generation (policy change, flush) is emptied before use. */
 static _Thread_local struct candidate pool[POOL_SIZE];
 static _Thread_local int pool_len;
+static _Thread_local unsigned pool_generation;
+static atomic_uint generation = 1;
+
+void evict_forget_candidates(void) {
+    atomic_fetch_add(&generation, 1);
+}
+
+static void pool_check_generation(void) {
+    unsigned g = atomic_load_explicit(&generation, memory_order_relaxed);
+    if (pool_generation == g) return;
+    for (int i = 0; i < pool_len; i++) free(pool[i].key);
+    pool_len = 0;
+    pool_generation = g;
+}
 
 struct sample_ctx {
     int dbid;
@@ -93,12 +110,15 @@ static void pick_first(struct entry *e, void *arg) {
     memcpy(c->key, k, c->klen);
 }
 
-/* Deletes the key if it still exists; returns 1 if it did. */
-static int evict_key(int dbid, const char *key, size_t klen, int64_t now,
+/* Deletes the key if it is still a candidate (exists; under a volatile
+ * policy, still has a TTL: it may have been PERSISTed since it was
+ * pooled). Returns 1 if it did. */
+static int evict_key(int dbid, const char *key, size_t klen, int volatile_only, int64_t now,
                      struct keyspace_stats *stats) {
     struct key_ref r;
     store_lock_key(&r, dbid, key, klen, stats);
-    int found = store_find(&r, now) != NULL;
+    struct entry *e = store_find(&r, now);
+    int found = e && (!volatile_only || entry_expire(e) != 0);
     if (found) {
         store_delete(&r);
         if (stats) stats->evicted++;
@@ -118,13 +138,14 @@ static int evict_one(int policy, int64_t now, struct keyspace_stats *stats) {
             int dbid = (next_db++) % ndbs;
             struct candidate c = {.dbid = dbid};
             if (store_sample(dbid, vol, 1, now, pick_first, &c) == 0) continue;
-            int ok = evict_key(dbid, c.key, c.klen, now, stats);
+            int ok = evict_key(dbid, c.key, c.klen, vol, now, stats);
             free(c.key);
             if (ok) return 1;
         }
         return 0;
     }
 
+    pool_check_generation();
     for (int attempt = 0; attempt < 16; attempt++) {
         int sampled = 0;
         for (int dbid = 0; dbid < ndbs; dbid++) {
@@ -135,7 +156,7 @@ static int evict_one(int policy, int64_t now, struct keyspace_stats *stats) {
         /* best first; candidates deleted since they were pooled are skipped */
         struct candidate c;
         while (pool_pop(&c)) {
-            int ok = evict_key(c.dbid, c.key, c.klen, now, stats);
+            int ok = evict_key(c.dbid, c.key, c.klen, vol, now, stats);
             free(c.key);
             if (ok) return 1;
         }
@@ -155,6 +176,7 @@ int evict_if_needed(int64_t now, struct keyspace_stats *stats) {
 
 void config_on_maxmemory_policy_change(void) {
     int p = cfg.maxmemory_policy;
+    evict_forget_candidates();
     store_lfu_mode = p == MAXMEMORY_ALLKEYS_LFU || p == MAXMEMORY_VOLATILE_LFU;
 }
 

@@ -11,5 +11,8 @@
  * still over it and nothing can be evicted (noeviction, or no candidate):
  * then commands flagged denyoom are refused with Redis's OOM error. */
 int evict_if_needed(int64_t now, struct keyspace_stats *stats);
+/* Empties every thread's candidate pool before its next use (the policy
+ * changed, or databases were flushed or swapped). */
+void evict_forget_candidates(void);
 
 #endif

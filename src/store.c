@@ -668,9 +668,11 @@ static struct entry *shard_random(struct shard *s, struct entry ***linkp, int *t
     }
 }
 
+/* As Redis's dbRandomKey on a master: an expired pick is deleted and the
+ * search goes on, so this ends with a live key or an empty db. */
 char *store_random_key(int dbid, int64_t now, size_t *len, struct keyspace_stats *stats) {
     struct db *db = dbs[dbid];
-    for (int tries = 0; tries < 100; tries++) {
+    for (;;) {
         uint64_t counts[STORE_SHARDS], total = 0;
         for (unsigned i = 0; i < STORE_SHARDS; i++) {
             counts[i] = shard_count(&db->shards[i]); /* a hint; checked under lock */
@@ -714,7 +716,6 @@ char *store_random_key(int dbid, int64_t now, size_t *len, struct keyspace_stats
         pthread_mutex_unlock(&s->lock);
         return copy;
     }
-    return NULL;
 }
 
 static uint64_t rev64(uint64_t v) {
@@ -854,43 +855,43 @@ uint64_t store_expire_step(int dbid, unsigned shard, int64_t now, int buckets,
     return expired;
 }
 
+/* Visits up to count candidates of one shard, walking consecutive buckets
+ * from a random one (as Redis's dictGetSomeKeys) and wrapping around, so
+ * a candidate is found whenever the shard has one, however sparse the
+ * table or rare the keys with a TTL. Returns how many were visited. */
+static int shard_sample(struct shard *s, int volatile_only, int count, int64_t now,
+                        void (*fn)(struct entry *e, void *ctx), void *ctx) {
+    int visited = 0;
+    uint64_t total = s->size[0] + s->size[1];
+    if (total == 0 || (volatile_only ? s->expires : shard_count(s)) == 0) return 0;
+    uint64_t b = rng_next() % total;
+    for (uint64_t steps = 0; steps < total && visited < count; steps++, b = (b + 1) % total) {
+        int t = b >= s->size[0];
+        uint64_t idx = t ? b - s->size[0] : b;
+        if (!t && rehashing(s) && (int64_t)idx < s->rehash_idx) continue;
+        for (struct entry *e = s->table[t][idx]; e && visited < count; e = e->next) {
+            if (volatile_only && !(e->flags & ENTRY_EXPIRES)) continue;
+            if (entry_is_expired(e, now)) continue;
+            fn(e, ctx);
+            visited++;
+        }
+    }
+    return visited;
+}
+
 int store_sample(int dbid, int volatile_only, int count, int64_t now,
                  void (*fn)(struct entry *e, void *ctx), void *ctx) {
     struct db *db = dbs[dbid];
-    struct shard *s = NULL;
-    /* a random shard with candidates; a few tries, then walk from there */
     unsigned start = (unsigned)rng_next() % STORE_SHARDS;
+    /* from a random shard on, the first that has candidates */
     for (unsigned i = 0; i < STORE_SHARDS; i++) {
-        struct shard *t = &db->shards[(start + i) % STORE_SHARDS];
-        if (volatile_only ? t->expires : shard_count(t)) {
-            s = t;
-            break;
-        }
+        struct shard *s = &db->shards[(start + i) % STORE_SHARDS];
+        pthread_mutex_lock(&s->lock);
+        int visited = shard_sample(s, volatile_only, count, now, fn, ctx);
+        pthread_mutex_unlock(&s->lock);
+        if (visited) return visited;
     }
-    if (!s) return 0;
-
-    pthread_mutex_lock(&s->lock);
-    int visited = 0;
-    uint64_t total = s->size[0] + s->size[1];
-    if (shard_count(s) > 0 && total > 0) {
-        uint64_t b = rng_next() % total;
-        /* bounded walk: consecutive buckets from a random one, as Redis's
-         * dictGetSomeKeys, so sampling stays cheap on sparse tables */
-        for (uint64_t steps = 0; steps < total && steps < (uint64_t)count * 10 && visited < count;
-             steps++, b = (b + 1) % total) {
-            int t = b >= s->size[0];
-            uint64_t idx = t ? b - s->size[0] : b;
-            if (!t && rehashing(s) && (int64_t)idx < s->rehash_idx) continue;
-            for (struct entry *e = s->table[t][idx]; e && visited < count; e = e->next) {
-                if (volatile_only && !(e->flags & ENTRY_EXPIRES)) continue;
-                if (entry_is_expired(e, now)) continue;
-                fn(e, ctx);
-                visited++;
-            }
-        }
-    }
-    pthread_mutex_unlock(&s->lock);
-    return visited;
+    return 0;
 }
 
 uint64_t store_bytes(void) {
