@@ -277,7 +277,8 @@ static void ttl_generic(struct client *c, int in_ms, int absolute) {
     }
     long long ttl = absolute ? when : when - c->now_ms;
     if (ttl < 0) ttl = 0;
-    reply_int(c, in_ms ? ttl : (ttl + 500) / 1000);
+    /* rounded to the nearest second without overflowing near LLONG_MAX */
+    reply_int(c, in_ms ? ttl : ttl / 1000 + (ttl % 1000 >= 500));
 }
 
 void cmd_ttl(struct client *c) {

@@ -115,8 +115,8 @@ static void reply_entry(struct client *c, struct entry *e) {
     reply_bulk(c, v, len);
 }
 
-/* SET and its older forms. ok/abort: integer replies for SETNX (NULL
- * means +OK / null bulk). */
+/* SET and its older forms. numeric_reply: SETNX's :1/:0 instead of
+ * +OK / null bulk. */
 static void set_generic(struct client *c, int flags, const struct arg *key, const struct arg *val,
                         const struct arg *expire, int seconds_unit, int numeric_reply) {
     int64_t when = 0;

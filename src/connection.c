@@ -25,6 +25,16 @@
 
 #define READ_CHUNK (16 * 1024)
 #define WRITE_IOV_MAX 64
+#define QBUF_KEEP_MAX (64 * 1024)        /* an empty query buffer above this is freed */
+/* A client whose unsent replies pass OUTPUT_PAUSE has its input left
+ * unparsed until they drain below OUTPUT_RESUME: a pipeline of big GETs
+ * from a client that does not read cannot monopolise its worker. Replies
+ * themselves stay unbounded, as Redis's normal clients' are. */
+#define OUTPUT_PAUSE (4u << 20)
+#define OUTPUT_RESUME (1u << 20)
+/* Commands run under one shared hold of the keyspace lock: a waiting
+ * exclusive command (EXEC, SWAPDB...) gets its turn after at most this. */
+#define BATCH_LOCK_COMMANDS 256
 
 static void on_readable(struct ev_loop *loop, ev_io *w, int revents);
 static void on_writable(struct ev_loop *loop, ev_io *w, int revents);
@@ -32,7 +42,11 @@ static void on_writable(struct ev_loop *loop, ev_io *w, int revents);
 struct client *client_create(struct worker *w, int fd, int is_unix, const char *addr,
                              const char *laddr) {
     struct client *c = calloc(1, sizeof(*c));
-    if (!c) return NULL;
+    if (!c) {
+        close(fd);
+        atomic_fetch_sub(&server.connected_clients, 1); /* taken at accept */
+        return NULL;
+    }
     c->id = atomic_fetch_add(&server.next_client_id, 1);
     c->fd = fd;
     c->worker = w;
@@ -57,7 +71,6 @@ struct client *client_create(struct worker *w, int fd, int is_unix, const char *
     w->clients = c;
     w->nclients++;
     pthread_mutex_unlock(&w->clients_lock);
-    atomic_fetch_add(&server.connected_clients, 1);
     w->stats.connections++;
 
     const char *refusal;
@@ -142,6 +155,7 @@ static int client_write(struct client *c) {
         }
         c->worker->stats.net_output_bytes += (uint64_t)written;
         c->reply_bytes -= (size_t)written;
+        c->last_interaction_ms = mstime();
         /* release fully written blocks; keep the last one for reuse */
         size_t left = (size_t)written;
         while (c->reply_head && left > 0) {
@@ -170,10 +184,20 @@ static int replies_pending(const struct client *c) {
     return c->reply_head && (c->reply_head->used > c->sent_in_head || c->reply_head->next);
 }
 
+static void process_input(struct client *c);
+
 /* Sends what the batch produced; arms the write watcher if the socket is
- * full. Returns -1 if the client is gone. */
+ * full; resumes a paused client's input once its replies have drained.
+ * Returns -1 if the client is gone. */
 static int client_flush(struct client *c) {
-    if (replies_pending(c) && client_write(c) < 0) return -1;
+    for (;;) {
+        if (replies_pending(c) && client_write(c) < 0) return -1;
+        if (!(atomic_load(&c->flags) & CLIENT_INPUT_PAUSED) || c->reply_bytes > OUTPUT_RESUME)
+            break;
+        atomic_fetch_and(&c->flags, ~CLIENT_INPUT_PAUSED);
+        ev_io_start(c->worker->loop, &c->read_ev);
+        process_input(c);
+    }
     if (replies_pending(c)) {
         if (!ev_is_active(&c->write_ev)) ev_io_start(c->worker->loop, &c->write_ev);
         return 0;
@@ -189,9 +213,7 @@ static int client_flush(struct client *c) {
 static void on_writable(struct ev_loop *loop, ev_io *w, int revents) {
     (void)loop;
     (void)revents;
-    struct client *c = w->data;
-    if (client_write(c) < 0) return;
-    client_flush(c);
+    client_flush(w->data);
 }
 
 /* ---- reading and parsing ---- */
@@ -242,10 +264,17 @@ static void protocol_error(struct client *c, const char *msg) {
 /* Runs every complete command in the buffer. */
 static void process_input(struct client *c) {
     struct resp_parser *p = &c->parser;
+    int ran = 0;
 
     while (c->qpos < c->qlen &&
            !(atomic_load_explicit(&c->flags, memory_order_relaxed) &
              (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP))) {
+        if (c->reply_bytes > OUTPUT_PAUSE) {
+            /* resumed by on_writable once the replies drain */
+            atomic_fetch_or(&c->flags, CLIENT_INPUT_PAUSED);
+            ev_io_stop(c->worker->loop, &c->read_ev);
+            break;
+        }
         p->max_bulk_len = cfg.proto_max_bulk_len;
         p->auth_required = cfg.requirepass && !(atomic_load_explicit(&c->flags, memory_order_relaxed) &
                                                 CLIENT_AUTHENTICATED);
@@ -255,7 +284,7 @@ static void process_input(struct client *c) {
              * so it is read in place, never moved again. */
             if (p->need >= RESP_BIG_ARG && c->qpos + p->need > c->qcap) {
                 if (qbuf_reserve(c, p->need - (c->qlen - c->qpos)) < 0) {
-                    protocol_error(c, "ERR out of memory reading the request");
+                    protocol_error(c, "out of memory reading the request");
                 }
             }
             break;
@@ -266,15 +295,23 @@ static void process_input(struct client *c) {
         }
         if (st == RESP_COMMAND) {
             set_argv(c);
-            c->last_interaction_ms = mstime();
             dispatch_command(c);
             c->argc = 0;
+            if (++ran % BATCH_LOCK_COMMANDS == 0) dispatch_batch_done(c->worker);
         }
         c->qpos += p->pos;
         resp_parser_reset(p);
     }
     dispatch_batch_done(c->worker);
-    if (c->qpos == c->qlen) c->qpos = c->qlen = 0;
+    if (c->qpos == c->qlen) {
+        c->qpos = c->qlen = 0;
+        if (c->qcap > QBUF_KEEP_MAX) {
+            /* don't keep a big argument's buffer for the client's life */
+            free(c->qbuf);
+            c->qbuf = NULL;
+            c->qcap = 0;
+        }
+    }
 }
 
 static void on_readable(struct ev_loop *loop, ev_io *w, int revents) {
@@ -284,11 +321,9 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents) {
     size_t want = READ_CHUNK;
     struct resp_parser *p = &c->parser;
 
-    /* Reading the rest of a big bulk: read exactly what is missing. */
-    if (p->need > 0 && c->qpos + p->need > c->qlen) {
-        size_t missing = c->qpos + p->need - c->qlen;
-        if (missing > want) want = missing;
-    }
+    /* The rest of a big bulk: exactly what is missing, into the room
+     * reserved for it, so the buffer is neither grown nor moved again. */
+    if (p->need >= RESP_BIG_ARG && c->qpos + p->need > c->qlen) want = c->qpos + p->need - c->qlen;
     if (qbuf_reserve(c, want) < 0) {
         client_close(c);
         return;
@@ -308,6 +343,7 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents) {
     }
     c->qlen += (size_t)n;
     c->worker->stats.net_input_bytes += (uint64_t)n;
+    c->last_interaction_ms = mstime();   /* idle time counts any traffic */
     if (c->qlen - c->qpos > c->qbuf_peak) c->qbuf_peak = c->qlen - c->qpos;
 
     if ((long long)(c->qlen - c->qpos) > cfg.client_query_buffer_limit) {

@@ -169,7 +169,9 @@ void dispatch_command(struct client *c) {
         /* as Redis: evict before every command; refuse only those that
          * may grow memory when nothing more can be evicted */
         hold_shared(c->worker);
-        if (evict_if_needed(c->now_ms, &c->worker->stats.ks) < 0 && (cmd->flags & CMD_DENYOOM)) {
+        if (evict_if_needed(c->now_ms, &c->worker->stats.ks, EVICT_COMMAND_BUDGET_US) ==
+                EVICT_FAIL &&
+            (cmd->flags & CMD_DENYOOM)) {
             reject(c, cmd, "OOM command not allowed when used memory > 'maxmemory'.");
             goto done;
         }

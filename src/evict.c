@@ -127,15 +127,32 @@ static int evict_key(int dbid, const char *key, size_t klen, int volatile_only, 
     return found;
 }
 
-/* Evicts one key by the policy; returns 0 if there was nothing to evict. */
-static int evict_one(int policy, int64_t now, struct keyspace_stats *stats) {
+/* Databases worth sampling: the ones that had candidates when this run of
+ * evictions started (most of the 16 are usually empty). */
+struct db_set {
+    int n;
+    int ids[];
+};
+
+static struct db_set *candidate_dbs(int vol) {
     int ndbs = store_db_count();
+    struct db_set *set = malloc(sizeof(*set) + sizeof(int) * (size_t)ndbs);
+    if (!set) abort();
+    set->n = 0;
+    for (int d = 0; d < ndbs; d++)
+        if (store_db_size_hint(d, vol)) set->ids[set->n++] = d;
+    return set;
+}
+
+/* Evicts one key by the policy; returns 0 if there was nothing to evict. */
+static int evict_one(int policy, const struct db_set *dbs, int64_t now,
+                     struct keyspace_stats *stats) {
     int vol = policy_volatile(policy);
 
     if (policy_random(policy)) {
-        static _Thread_local int next_db;
-        for (int i = 0; i < ndbs; i++) {
-            int dbid = (next_db++) % ndbs;
+        static _Thread_local unsigned next_db;
+        for (int i = 0; i < dbs->n; i++) {
+            int dbid = dbs->ids[next_db++ % (unsigned)dbs->n];
             struct candidate c = {.dbid = dbid};
             if (store_sample(dbid, vol, 1, now, pick_first, &c) == 0) continue;
             int ok = evict_key(dbid, c.key, c.klen, vol, now, stats);
@@ -148,9 +165,9 @@ static int evict_one(int policy, int64_t now, struct keyspace_stats *stats) {
     pool_check_generation();
     for (int attempt = 0; attempt < 16; attempt++) {
         int sampled = 0;
-        for (int dbid = 0; dbid < ndbs; dbid++) {
-            struct sample_ctx ctx = {dbid, policy, now};
-            sampled += store_sample(dbid, vol, cfg.maxmemory_samples, now, pool_offer, &ctx);
+        for (int i = 0; i < dbs->n; i++) {
+            struct sample_ctx ctx = {dbs->ids[i], policy, now};
+            sampled += store_sample(dbs->ids[i], vol, cfg.maxmemory_samples, now, pool_offer, &ctx);
         }
         if (sampled == 0 && pool_len == 0) return 0;
         /* best first; candidates deleted since they were pooled are skipped */
@@ -164,14 +181,27 @@ static int evict_one(int policy, int64_t now, struct keyspace_stats *stats) {
     return 0;
 }
 
-int evict_if_needed(int64_t now, struct keyspace_stats *stats) {
+int evict_if_needed(int64_t now, struct keyspace_stats *stats, int64_t budget_us) {
     unsigned long long limit = cfg.maxmemory;
-    if (limit == 0 || memory_used() <= limit) return 0;
-    if (cfg.maxmemory_policy == MAXMEMORY_NOEVICTION) return -1;
-    while (memory_used() > limit) {
-        if (!evict_one(cfg.maxmemory_policy, now, stats)) return -1;
+    if (limit == 0 || memory_used() <= limit) return EVICT_OK;
+    if (cfg.maxmemory_policy == MAXMEMORY_NOEVICTION) return EVICT_FAIL;
+    int64_t deadline = monotonic_us() + budget_us;
+    int policy = cfg.maxmemory_policy;
+    struct db_set *dbs = candidate_dbs(policy_volatile(policy));
+    int result = EVICT_OK;
+    for (int n = 1; memory_used() > limit; n++) {
+        if (!evict_one(policy, dbs, now, stats)) {
+            result = EVICT_FAIL;
+            break;
+        }
+        /* the clock is read every 16 evictions: each is a few µs */
+        if (n % 16 == 0 && monotonic_us() > deadline) {
+            result = EVICT_RUNNING;
+            break;
+        }
     }
-    return 0;
+    free(dbs);
+    return result;
 }
 
 void config_on_maxmemory_policy_change(void) {
@@ -181,6 +211,7 @@ void config_on_maxmemory_policy_change(void) {
 }
 
 void config_on_maxmemory_change(void) {
-    /* CONFIG SET maxmemory below the current use evicts down at once */
-    if (self_worker) evict_if_needed(mstime(), &self_worker->stats.ks);
+    /* A lower limit starts eviction now; the workers' crons carry on in
+     * the background rather than stalling every client (as Redis). */
+    if (self_worker) evict_if_needed(mstime(), &self_worker->stats.ks, EVICT_COMMAND_BUDGET_US);
 }

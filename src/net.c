@@ -18,12 +18,6 @@ static int fail(char *err, const char *what, const char *addr) {
     return -1;
 }
 
-int net_set_nonblock(int fd) {
-    int flags = fcntl(fd, F_GETFL);
-    if (flags < 0) return -1;
-    return fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-}
-
 void net_set_nodelay(int fd) {
     int yes = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof(yes));
@@ -140,17 +134,3 @@ int net_format_local(int fd, char *buf, size_t size) {
     return format(&ss, buf, size);
 }
 
-int net_peer_is_loopback(int fd) {
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof(ss);
-    if (getpeername(fd, (struct sockaddr *)&ss, &len) < 0) return 0;
-    if (ss.ss_family == AF_UNIX) return 1;
-    if (ss.ss_family == AF_INET)
-        return (ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr) >> 24) == 127;
-    if (ss.ss_family == AF_INET6) {
-        const struct in6_addr *a = &((struct sockaddr_in6 *)&ss)->sin6_addr;
-        if (IN6_IS_ADDR_LOOPBACK(a)) return 1;
-        if (IN6_IS_ADDR_V4MAPPED(a)) return a->s6_addr[12] == 127;
-    }
-    return 0;
-}

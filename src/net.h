@@ -12,13 +12,10 @@
 /* addr: an IPv4/IPv6 address, "*" (all IPv4) or "::*" (all IPv6). */
 int net_listen_tcp(const char *addr, int port, int backlog, char *err);
 int net_listen_unix(const char *path, unsigned perm, int backlog, char *err);
-int net_set_nonblock(int fd);
 void net_set_nodelay(int fd);
 void net_set_keepalive(int fd, int interval);
 /* "ip:port" ("[ip]:port" for IPv6) of the peer / the local end. */
 int net_format_peer(int fd, char *buf, size_t size);
 int net_format_local(int fd, char *buf, size_t size);
-/* Whether the peer of fd is on a loopback address. */
-int net_peer_is_loopback(int fd);
 
 #endif

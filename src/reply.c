@@ -5,7 +5,6 @@
  * The client keeps its first block between batches, so a typical
  * request/reply cycle allocates nothing. Output is unbounded, as Redis's
  * default for normal clients (client-output-buffer-limit normal 0 0 0). */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,19 +162,6 @@ void reply_map(struct client *c, long n) {
 void reply_set(struct client *c, long n) {
     if (suppressed(c)) return;
     header(c, c->resp == 3 ? '~' : '*', n);
-}
-
-void reply_double(struct client *c, double d) {
-    char buf[64];
-    int l;
-    if (c->resp == 3) {
-        if (isinf(d)) l = snprintf(buf, sizeof(buf), d > 0 ? ",inf\r\n" : ",-inf\r\n");
-        else l = snprintf(buf, sizeof(buf), ",%.17g\r\n", d);
-        reply_raw(c, buf, (size_t)l);
-    } else {
-        l = d2string(buf, sizeof(buf), d);
-        reply_bulk(c, buf, (size_t)l);
-    }
 }
 
 void reply_bool(struct client *c, int v) {

@@ -77,7 +77,7 @@ enum {
     CLIENT_REPLY_OFF = 1u << 8,
     CLIENT_REPLY_SKIP_NEXT = 1u << 9,   /* set by CLIENT REPLY SKIP */
     CLIENT_REPLY_SKIP = 1u << 10,       /* suppress the current command */
-    CLIENT_PROTECTED = 1u << 11,        /* refused by protected mode */
+    CLIENT_INPUT_PAUSED = 1u << 11,     /* input left until replies drain */
 };
 
 struct worker;
@@ -103,7 +103,6 @@ struct client {
     int argc;
     struct arg *argv;
     int argv_cap;
-    char *inline_buf;                   /* storage for inline arguments */
     const struct command *cmd, *lastcmd;
     int64_t now_ms;                     /* time the current command started */
 
@@ -111,7 +110,6 @@ struct client {
     struct reply_block *reply_head, *reply_tail;
     size_t reply_bytes;                 /* queued, not yet written */
     size_t sent_in_head;                /* bytes of reply_head already written */
-    uint64_t reply_total;               /* for CLIENT LIST tot-mem style stats */
 
     /* identity (guarded by worker->clients_lock for readers on other threads) */
     char *name, *lib_name, *lib_ver;
@@ -146,6 +144,7 @@ struct worker {
     struct ev_loop *loop;
     ev_async wakeup;                    /* new connections, kills, stop */
     ev_timer cron;
+    ev_timer evict;                     /* background eviction slices */
 
     pthread_mutex_t clients_lock;       /* the client list and identities */
     struct client *clients;
@@ -203,7 +202,6 @@ void reply_null_array(struct client *c);    /* *-1 / _ */
 void reply_array(struct client *c, long n);
 void reply_map(struct client *c, long n);   /* n pairs: %n / *2n */
 void reply_set(struct client *c, long n);   /* ~n / *n */
-void reply_double(struct client *c, double d);
 void reply_bool(struct client *c, int v);
 void reply_verbatim(struct client *c, const char *p, size_t len, const char *ext);
 /* An array whose length is known only after its elements are added. */
@@ -224,7 +222,8 @@ void call_command(struct client *c, const struct command *cmd);
 
 /* ---- connections (connection.c) ---- */
 void client_close(struct client *c);
-/* Frees a client from its own worker thread (used by CLIENT KILL). */
+/* Asks the client's own worker to close it (CLIENT KILL from any thread):
+ * sets CLIENT_CLOSE_ASAP and wakes that worker. Lock-free. */
 void client_request_close(struct client *c);
 
 #endif

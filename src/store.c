@@ -865,7 +865,7 @@ static int shard_sample(struct shard *s, int volatile_only, int count, int64_t n
     uint64_t total = s->size[0] + s->size[1];
     if (total == 0 || (volatile_only ? s->expires : shard_count(s)) == 0) return 0;
     uint64_t b = rng_next() % total;
-    for (uint64_t steps = 0; steps < total && visited < count; steps++, b = (b + 1) % total) {
+    for (uint64_t steps = 0; steps < total && visited < count; steps++, b = b + 1 == total ? 0 : b + 1) {
         int t = b >= s->size[0];
         uint64_t idx = t ? b - s->size[0] : b;
         if (!t && rehashing(s) && (int64_t)idx < s->rehash_idx) continue;
@@ -879,6 +879,17 @@ static int shard_sample(struct shard *s, int volatile_only, int count, int64_t n
     return visited;
 }
 
+uint64_t store_db_size_hint(int dbid, int volatile_only) {
+    uint64_t n = 0;
+    for (unsigned i = 0; i < STORE_SHARDS; i++) {
+        struct shard *s = &dbs[dbid]->shards[i];
+        n += volatile_only ? __atomic_load_n(&s->expires, __ATOMIC_RELAXED)
+                           : __atomic_load_n(&s->used[0], __ATOMIC_RELAXED) +
+                                 __atomic_load_n(&s->used[1], __ATOMIC_RELAXED);
+    }
+    return n;
+}
+
 int store_sample(int dbid, int volatile_only, int count, int64_t now,
                  void (*fn)(struct entry *e, void *ctx), void *ctx) {
     struct db *db = dbs[dbid];
@@ -886,6 +897,12 @@ int store_sample(int dbid, int volatile_only, int count, int64_t now,
     /* from a random shard on, the first that has candidates */
     for (unsigned i = 0; i < STORE_SHARDS; i++) {
         struct shard *s = &db->shards[(start + i) % STORE_SHARDS];
+        /* an unlocked look first: most shards of most databases are
+         * usually empty, and locking each would cost more than sampling */
+        uint64_t hint = volatile_only ? __atomic_load_n(&s->expires, __ATOMIC_RELAXED)
+                                      : __atomic_load_n(&s->used[0], __ATOMIC_RELAXED) +
+                                            __atomic_load_n(&s->used[1], __ATOMIC_RELAXED);
+        if (hint == 0) continue;
         pthread_mutex_lock(&s->lock);
         int visited = shard_sample(s, volatile_only, count, now, fn, ctx);
         pthread_mutex_unlock(&s->lock);

@@ -159,6 +159,9 @@ int store_shard_has_expires(int dbid, unsigned shard);
 int store_sample(int dbid, int volatile_only, int count, int64_t now,
                  void (*fn)(struct entry *e, void *ctx), void *ctx);
 
+/* Keys (or keys with a TTL) in the db, summed without locks: a hint. */
+uint64_t store_db_size_hint(int dbid, int volatile_only);
+
 /* Eviction score of an entry: higher = better to evict. By idle time
  * (LRU mode) or by low access frequency (LFU mode). */
 uint64_t entry_evict_score(const struct entry *e, int64_t now);

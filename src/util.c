@@ -110,12 +110,6 @@ int ld2string(char *buf, size_t size, long double v) {
     return n;
 }
 
-int d2string(char *buf, size_t size, double v) {
-    if (isnan(v)) return snprintf(buf, size, "nan");
-    if (isinf(v)) return snprintf(buf, size, v > 0 ? "inf" : "-inf");
-    return snprintf(buf, size, "%.17g", v);
-}
-
 int64_t ustime(void) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);

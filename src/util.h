@@ -17,8 +17,6 @@ int string2ld(const char *s, size_t len, long double *out);
 /* A long double as Redis formats INCRBYFLOAT results ("%.17Lf", trailing
  * zeros and point trimmed). Returns length; buf needs 5*1024 bytes. */
 int ld2string(char *buf, size_t size, long double v);
-/* A double as RESP3 / Redis reply formatting ("%.17g", inf/-inf/nan). */
-int d2string(char *buf, size_t size, double v);
 
 int64_t mstime(void);
 int64_t ustime(void);

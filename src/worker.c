@@ -1,8 +1,10 @@
 /* worker.c -- the worker threads (memcached-style): each has its own libev
  * loop, its clients, its statistics, and a cron that does its share of
  * background work (active expiry and rehashing of the shards it owns,
- * idle-client timeouts). The acceptor hands sockets over through a small
- * locked inbox and an ev_async wake-up; nothing else crosses threads. */
+ * idle-client timeouts, eviction left over by commands). The acceptor hands
+ * sockets over through a small locked inbox and an ev_async wake-up. What
+ * else crosses threads: CLIENT LIST/KILL read other workers' clients under
+ * their clients_lock, and WATCH marks other threads' clients dirty. */
 #include "worker.h"
 
 #include <signal.h>
@@ -13,6 +15,7 @@
 
 #include "client_info.h"
 #include "connection.h"
+#include "evict.h"
 #include "log.h"
 #include "memory.h"
 #include "net.h"
@@ -51,6 +54,7 @@ void worker_adopt(int fd, int is_unix) {
     struct pending_conn *pc = malloc(sizeof(*pc));
     if (!pc) {
         close(fd);
+        atomic_fetch_sub(&server.connected_clients, 1); /* taken at accept */
         return;
     }
     pc->fd = fd;
@@ -116,6 +120,21 @@ static void active_expire(struct worker *w, int64_t now) {
     }
 }
 
+/* Eviction the commands left unfinished (e.g. after CONFIG SET maxmemory
+ * lowered the limit) continues in short slices between client events,
+ * as Redis's evictionTimeProc: a zero-delay timer re-armed while memory
+ * is still over the limit. */
+#define EVICT_SLICE_US 1000
+
+static void on_evict(struct ev_loop *loop, ev_timer *t, int revents) {
+    (void)revents;
+    struct worker *w = t->data;
+    pthread_rwlock_rdlock(&server.keyspace_lock);
+    int r = cfg.maxmemory ? evict_if_needed(mstime(), &w->stats.ks, EVICT_SLICE_US) : EVICT_OK;
+    pthread_rwlock_unlock(&server.keyspace_lock);
+    if (r != EVICT_RUNNING) ev_timer_stop(loop, t);
+}
+
 static void on_cron(struct ev_loop *loop, ev_timer *t, int revents) {
     (void)loop;
     (void)revents;
@@ -124,7 +143,9 @@ static void on_cron(struct ev_loop *loop, ev_timer *t, int revents) {
 
     pthread_rwlock_rdlock(&server.keyspace_lock);
     active_expire(w, now);
+    int over = cfg.maxmemory && evict_if_needed(now, &w->stats.ks, EVICT_SLICE_US) == EVICT_RUNNING;
     pthread_rwlock_unlock(&server.keyspace_lock);
+    if (over && !ev_is_active(&w->evict)) ev_timer_start(w->loop, &w->evict);
     connection_timeouts(w, now);
     if (w->id == 0) info_cron(now);   /* INFO's instantaneous rates, peak */
     /* follow CONFIG SET hz */
@@ -156,6 +177,8 @@ int workers_init(int n) {
         ev_timer_init(&w->cron, on_cron, period, period);
         w->cron.data = w;
         ev_timer_start(w->loop, &w->cron);
+        ev_timer_init(&w->evict, on_evict, 0, 0.0001);
+        w->evict.data = w;
     }
     self_worker = &server.workers[0];
     return 0;
