@@ -75,7 +75,9 @@ struct swim_config {
     int pushpull_interval_ms;     /* 30000 */
     int awareness_max;            /* 8: Lifeguard's local health cap */
     int reconnect_interval_ms;    /* 30000: retry a dead member or seed */
-    int dead_reap_ms;             /* forget dead/left members after this */
+    int dead_reap_ms;             /* 3600000: forget dead/left members after this */
+    int gossip_to_dead_ms;        /* 30000: keep gossiping to the newly dead,
+                                   * so a live one hears it and refutes */
 };
 
 /* Fills the defaults above. */
@@ -98,12 +100,18 @@ struct swim_stats {
     uint64_t packets_in, packets_out, bytes_in, bytes_out;
     uint64_t dropped;             /* malformed, truncated, foreign */
     uint64_t probes, indirect_probes, suspicions, refutations, deaths;
-    uint64_t pushpulls;
+    uint64_t pushpulls;           /* state exchanges merged */
     int awareness;                /* current local health multiplier */
+    uint64_t late_timers;         /* on_timer ran late: we were starved */
+    uint64_t reconnects;          /* syncs asked of dead members and seeds */
 };
 
 struct swim;
 
+/* self_id: 40 hex characters (any case; reported in lower case). cfg NULL
+ * means the defaults. Returns NULL if self_id is not 40 hex characters.
+ * Every random choice comes from `seed`: same seed, same inputs, same
+ * outputs. */
 struct swim *swim_create(const struct swim_config *cfg, const char *self_id,
                          const struct swim_addr *self_addr, uint16_t client_port,
                          uint64_t seed, int64_t now_ms);
@@ -127,7 +135,12 @@ void swim_leave(struct swim *s, int64_t now_ms);
 
 /* When swim_on_timer must run next (absolute ms). */
 int64_t swim_next_timer(const struct swim *s);
-/* Pops the next UDP packet to send: returns its length (0 if none). */
+/* Drain all four outputs after every input call (on_packet, on_timer,
+ * add_seed, leave, merge_state) and re-arm the timer at swim_next_timer(). */
+
+/* Pops the next UDP packet to send: returns its length (0 if none). cap
+ * must be at least SWIM_MAX_PACKET (a packet that does not fit is
+ * discarded). */
 size_t swim_pop_packet(struct swim *s, struct swim_addr *to, void *buf, size_t cap);
 /* Pops the next push-pull the caller should make over TCP: 1 if one is
  * wanted (to *to), 0 if none. */
@@ -135,7 +148,13 @@ int swim_pop_sync(struct swim *s, struct swim_addr *to);
 /* Pops the next member event: 1 if one was returned. */
 int swim_pop_event(struct swim *s, struct swim_event *ev);
 
-/* ---- push-pull state exchange (both sides of a TCP connection) ---- */
+/* ---- push-pull state exchange (both sides of a TCP connection) ----
+ * The side that popped the sync connects and sends swim_encode_state();
+ * the accepting side calls swim_merge_state() on it FIRST and only then
+ * swim_encode_state() for its reply (so a node that learns it was declared
+ * dead answers with its refutation), which the first side merges. A merge
+ * that made this node refute queues one follow-up sync to the same peer.
+ * Frame the state on TCP yourself (e.g. a 4-byte length). */
 
 /* Encodes this node's full member list into buf; returns its length, or
  * the length needed if cap is too small. */
@@ -143,7 +162,12 @@ size_t swim_encode_state(struct swim *s, int64_t now_ms, void *buf, size_t cap);
 /* Merges a peer's encoded state; returns 0, or -1 if malformed. */
 int swim_merge_state(struct swim *s, int64_t now_ms, const void *buf, size_t len);
 
-/* ---- introspection ---- */
+/* ---- introspection ----
+ * swim_member_at(s, 0) is this node (as swim_self); the others follow in
+ * no particular order (the probe order, reshuffled as it goes). Members
+ * are stored compactly, so swim_member_at() fills one scratch record: the
+ * pointer stays valid until the next swim_member_at() call or input. The
+ * swim_self() pointer stays valid for the life of s. */
 
 size_t swim_member_count(const struct swim *s);        /* including self */
 const struct swim_member *swim_member_at(const struct swim *s, size_t i);

@@ -1,7 +1,8 @@
 # tests/unit/cores.tcl -- runs the C unit programs of the pure cores
-# (src/test_*.c: the RESP parser, the store) built beside the server under
-# test, so the ASan run (--server src/shoal-server-address) runs them
-# instrumented too. Each program prints "N passed, N failed".
+# (src/test_*.c: the RESP parser, the store, the slot map, the SWIM
+# membership core) built beside the server under test, so the ASan run
+# (--server src/shoal-server-address) runs them instrumented too. Each
+# program prints "N passed, N failed".
 
 proc core_program_dir {} {
     set bin $::th::server_bin
@@ -13,7 +14,7 @@ proc core_program_dir {} {
 }
 
 tags {shoal-only} {
-    foreach prog {test_resp test_store} {
+    foreach prog {test_resp test_store test_slotmap test_swim} {
         test "core unit program $prog" {
             set path [file join [core_program_dir] $prog]
             if {![file executable $path]} {
