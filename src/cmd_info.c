@@ -19,7 +19,9 @@
 #include <unistd.h>
 
 #include "client_info.h"
+#include "cluster.h"
 #include "commands.h"
+#include "lazyfree.h"
 #include "memory.h"
 #include "server.h"
 #include "stats.h"
@@ -310,9 +312,9 @@ static void section_memory(struct strbuf *sb) {
               "mem_clients_normal:%llu\r\n"
               "mem_allocator:%s\r\n"
               "active_defrag_running:0\r\n"
-              "lazyfree_pending_objects:0\r\n",
+              "lazyfree_pending_objects:%lu\r\n",
               ratio(rss, used), diff(rss, used), (unsigned long long)cs.memory,
-              memory_allocator_name());
+              memory_allocator_name(), lazyfree_pending());
 }
 
 static void section_persistence(struct strbuf *sb) {
@@ -465,8 +467,47 @@ static void section_errorstats(struct strbuf *sb) {
     free(l);
 }
 
+/* Redis's cluster_enabled, then, when the cluster is on, shoal's own
+ * fields: members by SWIM state, the slot map (version: 16 hex digits,
+ * equal on every node that sees the same owners; owners: the members the
+ * map is built over), and the SWIM counters as of the current view. */
 static void section_cluster(struct strbuf *sb) {
-    sb_printf(sb, "# Cluster\r\ncluster_enabled:0\r\n");
+    struct cluster_view *v = cluster_enabled() ? cluster_view_get() : NULL;
+    sb_printf(sb, "# Cluster\r\ncluster_enabled:%d\r\n", cluster_enabled() ? 1 : 0);
+    if (!v) return;
+    size_t by_state[4] = {0};
+    for (size_t i = 0; i < v->nnodes; i++)
+        if ((unsigned)v->nodes[i].state < 4) by_state[v->nodes[i].state]++;
+    const struct swim_stats *st = &v->stats;
+    sb_printf(sb,
+              "cluster_members:%zu\r\n"
+              "cluster_members_alive:%zu\r\n"
+              "cluster_members_suspect:%zu\r\n"
+              "cluster_members_dead:%zu\r\n"
+              "cluster_members_left:%zu\r\n"
+              "cluster_slotmap_version:%016llx\r\n"
+              "cluster_slotmap_owners:%zu\r\n"
+              "cluster_swim_packets_in:%llu\r\n"
+              "cluster_swim_packets_out:%llu\r\n"
+              "cluster_swim_bytes_in:%llu\r\n"
+              "cluster_swim_bytes_out:%llu\r\n"
+              "cluster_swim_dropped:%llu\r\n"
+              "cluster_swim_probes:%llu\r\n"
+              "cluster_swim_indirect_probes:%llu\r\n"
+              "cluster_swim_suspicions:%llu\r\n"
+              "cluster_swim_refutations:%llu\r\n"
+              "cluster_swim_deaths:%llu\r\n"
+              "cluster_swim_pushpulls:%llu\r\n"
+              "cluster_swim_awareness:%d\r\n",
+              v->nnodes, by_state[SWIM_ALIVE], by_state[SWIM_SUSPECT], by_state[SWIM_DEAD],
+              by_state[SWIM_LEFT], (unsigned long long)v->version,
+              v->map ? v->map->nnodes : (size_t)0, (unsigned long long)st->packets_in,
+              (unsigned long long)st->packets_out, (unsigned long long)st->bytes_in,
+              (unsigned long long)st->bytes_out, (unsigned long long)st->dropped,
+              (unsigned long long)st->probes, (unsigned long long)st->indirect_probes,
+              (unsigned long long)st->suspicions, (unsigned long long)st->refutations,
+              (unsigned long long)st->deaths, (unsigned long long)st->pushpulls, st->awareness);
+    cluster_view_put(v);
 }
 
 static void section_keyspace(struct strbuf *sb) {

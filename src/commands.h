@@ -99,6 +99,18 @@ void cmd_config_set(struct client *c);
 void cmd_config_resetstat(struct client *c);
 void cmd_config_help(struct client *c);
 
+/* cmd_cluster.c */
+void cmd_cluster_info(struct client *c);
+void cmd_cluster_nodes(struct client *c);
+void cmd_cluster_slots(struct client *c);
+void cmd_cluster_shards(struct client *c);
+void cmd_cluster_members(struct client *c);
+void cmd_cluster_myid(struct client *c);
+void cmd_cluster_keyslot(struct client *c);
+void cmd_cluster_countkeysinslot(struct client *c);
+void cmd_cluster_getkeysinslot(struct client *c);
+void cmd_cluster_help(struct client *c);
+
 /* cmd_command.c */
 void cmd_command(struct client *c);
 void cmd_command_count(struct client *c);

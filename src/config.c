@@ -126,6 +126,24 @@ static const struct directive directives[] = {
     {.name = "daemonize", .type = T_BOOL, .flags = F_IMMUTABLE, .field = &cfg.daemonize, .def = "no"},
     {.name = "threads", .alias = "io-threads", .type = T_INT, .flags = F_IMMUTABLE,
      .field = &cfg.threads, .def = "0", .min = 0, .max = 128},
+    {.name = "cluster-enabled", .type = T_BOOL, .flags = F_IMMUTABLE,
+     .field = &cfg.cluster_enabled, .def = "no"},
+    {.name = "cluster-port", .type = T_INT, .flags = F_IMMUTABLE, .field = &cfg.cluster_port,
+     .def = "0", .min = 0, .max = 65535},
+    {.name = "cluster-name", .type = T_STRING, .flags = F_IMMUTABLE,
+     .field = &cfg.cluster_name, .def = "shoal"},
+    {.name = "cluster-seeds", .type = T_STRING, .flags = F_IMMUTABLE | F_EMPTY_NULL,
+     .field = &cfg.cluster_seeds, .def = ""},
+    {.name = "cluster-probe-interval", .type = T_INT, .flags = F_IMMUTABLE,
+     .field = &cfg.cluster_probe_interval, .def = "1000", .min = 10, .max = 60000},
+    {.name = "cluster-indirect-checks", .type = T_INT, .flags = F_IMMUTABLE,
+     .field = &cfg.cluster_indirect_checks, .def = "3", .min = 0, .max = 16},
+    {.name = "cluster-announce-ip", .type = T_STRING, .flags = F_RESTART | F_EMPTY_NULL,
+     .field = &cfg.cluster_announce_ip, .def = ""},
+    {.name = "cluster-announce-port", .type = T_INT, .flags = F_RESTART,
+     .field = &cfg.cluster_announce_port, .def = "0", .min = 0, .max = 65535},
+    {.name = "cluster-leave-timeout", .type = T_INT, .field = &cfg.cluster_leave_timeout,
+     .def = "2000", .min = 0, .max = 60000},
 };
 
 #define NDIRECTIVES (sizeof(directives) / sizeof(directives[0]))
@@ -143,10 +161,9 @@ static const char *const ignored_configs[] = {
     "bgsave_cpulist", "bind-source-addr", "bio_cpulist", "busy-reply-threshold",
     "client-output-buffer-limit", "cluster-allow-pubsubshard-when-down",
     "cluster-allow-reads-when-down", "cluster-allow-replica-migration",
-    "cluster-announce-bus-port", "cluster-announce-hostname", "cluster-announce-ip",
-    "cluster-announce-port", "cluster-announce-tls-port", "cluster-config-file",
-    "cluster-enabled", "cluster-link-sendbuf-limit", "cluster-migration-barrier",
-    "cluster-node-timeout", "cluster-port", "cluster-preferred-endpoint-type",
+    "cluster-announce-bus-port", "cluster-announce-hostname", "cluster-announce-tls-port",
+    "cluster-config-file", "cluster-link-sendbuf-limit", "cluster-migration-barrier",
+    "cluster-node-timeout", "cluster-preferred-endpoint-type",
     "cluster-replica-no-failover", "cluster-replica-validity-factor",
     "cluster-require-full-coverage", "cluster-slave-no-failover",
     "cluster-slave-validity-factor", "crash-log-enabled", "crash-memcheck-enabled",
@@ -620,6 +637,8 @@ unbalanced:
         free(v);
         return NULL;
     }
+    /* a line of only white space is no error: an empty vector, not NULL */
+    if (!v && !(v = malloc(sizeof(*v)))) abort();
     *argc = n;
     return v;
 }

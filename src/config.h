@@ -67,6 +67,16 @@ struct config {
     char *pidfile;                 /* NULL = none */
     int daemonize;
     char *config_file;             /* absolute path of the file loaded, or NULL */
+    /* cluster (cluster.c) */
+    int cluster_enabled;
+    int cluster_port;              /* 0 = port + 10000 */
+    char *cluster_name;            /* never NULL */
+    char *cluster_seeds;           /* "host:port,host:port...", NULL = none */
+    int cluster_probe_interval;    /* ms */
+    int cluster_indirect_checks;
+    char *cluster_announce_ip;     /* NULL = derived from bind */
+    int cluster_announce_port;     /* client port announced, 0 = port */
+    int cluster_leave_timeout;     /* ms */
 };
 
 extern struct config cfg;

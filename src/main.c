@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cluster.h"
 #include "cpus.h"
 #include "lazyfree.h"
 #include "listener.h"
@@ -155,7 +156,8 @@ int main(int argc, char **argv) {
         return 1;
     }
     multi_init();
-    if (listeners_open() < 0) return 1;
+    listeners_fit_maxclients();
+    if (listeners_open() < 0 || cluster_start() < 0) return 1;
 
     struct ev_loop *loop = server.workers[0].loop;
     ev_signal sigterm, sigint;
@@ -176,6 +178,7 @@ int main(int argc, char **argv) {
     ev_run(loop, 0);
 
     serverlog(LL_WARNING, "User requested shutdown...");
+    cluster_stop();     /* announce the leave while the workers still serve */
     listeners_close();
     workers_stop();
     lazyfree_stop();

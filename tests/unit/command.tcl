@@ -20,10 +20,12 @@ set ::command_names {
     config config|get config|set config|resetstat config|help
     command command|count command|info command|docs command|list
     command|getkeys command|help
+    cluster cluster|info cluster|nodes cluster|slots cluster|shards cluster|members
+    cluster|myid cluster|keyslot cluster|countkeysinslot cluster|getkeysinslot cluster|help
 }
 # Newer than Redis 7.0.15 (CLIENT SETINFO is 7.2's): the reference lacks it.
-set ::not_in_reference {client|setinfo}
-set ::containers {client command config memory object}
+set ::not_in_reference {client|setinfo cluster|members}
+set ::containers {client cluster command config memory object}
 
 # Our command names that the reference knows too.
 proc comparable_names {} {

@@ -23,7 +23,8 @@ lappend ::th::helper_procs ::same_reply
 
 # The immutable directives shoal lists in CONFIG GET.
 set ::immutable {unixsocket unixsocketperm tcp-backlog databases logfile pidfile
-    daemonize threads io-threads}
+    daemonize threads io-threads cluster-enabled cluster-port cluster-name cluster-seeds
+    cluster-probe-interval cluster-indirect-checks}
 
 start_server {} {
     test {CONFIG GET returns the documented defaults} {
@@ -40,7 +41,9 @@ start_server {} {
 
     test {CONFIG GET lists exactly shoal's directives} {
         set names [dict keys [r config get *]]
-        assert_equal_unordered {save appendonly bind port unixsocket unixsocketperm protected-mode
+        assert_equal_unordered {save appendonly cluster-enabled cluster-port cluster-name
+            cluster-seeds cluster-probe-interval cluster-indirect-checks cluster-announce-ip
+            cluster-announce-port cluster-leave-timeout bind port unixsocket unixsocketperm protected-mode
             tcp-backlog tcp-keepalive timeout requirepass maxclients proto-max-bulk-len
             client-query-buffer-limit maxmemory maxmemory-policy maxmemory-samples databases
             hz loglevel logfile pidfile daemonize threads io-threads} $names
