@@ -43,7 +43,7 @@ int cluster_start(void);
  * spread, and stops the thread. No-op when the cluster is off. */
 void cluster_stop(void);
 int cluster_enabled(void);
-/* This node's 40-hex id (also when the cluster is off, as Redis's MYID). */
+/* This node's 40-hex id, made once at start-up. */
 const char *cluster_my_id(void);
 
 /* The current view (a reference: release it), or NULL when off. */
