@@ -6,19 +6,7 @@
 
 #include "resp.h"
 
-static int passed, failed;
-
-#define CHECK(cond, ...)                                                   \
-    do {                                                                   \
-        if (cond) {                                                        \
-            passed++;                                                      \
-        } else {                                                           \
-            failed++;                                                      \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                    \
-            printf(__VA_ARGS__);                                           \
-            printf("\n");                                                  \
-        }                                                                  \
-    } while (0)
+#include "test_check.h"
 
 /* Feeds input in pieces of at most `step` bytes (as a socket would) and
  * collects commands as "arg1|arg2|...;" into out. Returns the status that
@@ -158,6 +146,5 @@ int main(void) {
         resp_parser_free(&p);
     }
 
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return test_report();
 }

@@ -11,19 +11,7 @@
 
 #include "slotmap.h"
 
-static int passed, failed;
-
-#define CHECK(cond, ...)                                                   \
-    do {                                                                   \
-        if (cond) {                                                        \
-            passed++;                                                      \
-        } else {                                                           \
-            failed++;                                                      \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                    \
-            printf(__VA_ARGS__);                                           \
-            printf("\n");                                                  \
-        }                                                                  \
-    } while (0)
+#include "test_check.h"
 
 /* CLUSTER KEYSLOT of redis-server 7.0.15 for these keys. */
 static const struct {
@@ -381,6 +369,5 @@ int main(void) {
     test_balance();
     test_movement();
     test_speed();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return test_report();
 }

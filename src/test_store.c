@@ -10,23 +10,7 @@
 #include "store.h"
 #include "util.h"
 
-static int passed, failed;
-static pthread_mutex_t report_lock = PTHREAD_MUTEX_INITIALIZER;
-
-#define CHECK(cond, ...)                                                   \
-    do {                                                                   \
-        int ok_ = (cond);                                                  \
-        pthread_mutex_lock(&report_lock);                                  \
-        if (ok_) {                                                         \
-            passed++;                                                      \
-        } else {                                                           \
-            failed++;                                                      \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                    \
-            printf(__VA_ARGS__);                                           \
-            printf("\n");                                                  \
-        }                                                                  \
-        pthread_mutex_unlock(&report_lock);                                \
-    } while (0)
+#include "test_check.h"
 
 static void put(int db, const char *k, const char *v, int64_t expire, int64_t now) {
     struct key_ref r;
@@ -234,6 +218,5 @@ int main(void) {
     test_scan_during_resize();
     test_active_expiry();
     test_threads();
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed ? 1 : 0;
+    return test_report();
 }
