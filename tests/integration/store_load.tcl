@@ -11,37 +11,7 @@
 
 # ---- helpers ----
 
-# Reads from the channel until `want` has fully arrived, a byte differs
-# from it, EOF, or timeout_ms passed; returns what was read.
-proc read_expect {fd want {timeout_ms 20000}} {
-    set n [string length $want]
-    set buf ""
-    set deadline [expr {[clock milliseconds] + $timeout_ms}]
-    fconfigure $fd -blocking 0
-    while {[string length $buf] < $n} {
-        set have [string length $buf]
-        append buf [read $fd [expr {$n - $have}]]
-        set last [expr {[string length $buf] - 1}]
-        if {[string range $buf $have end] ne [string range $want $have $last]} break
-        if {[string length $buf] >= $n || [eof $fd]} break
-        set left [expr {$deadline - [clock milliseconds]}]
-        if {$left <= 0} break
-        set ::_rx_ready 0
-        fileevent $fd readable {set ::_rx_ready 1}
-        set timer [after $left {set ::_rx_ready 2}]
-        vwait ::_rx_ready
-        after cancel $timer
-        fileevent $fd readable {}
-    }
-    fconfigure $fd -blocking 1
-    return $buf
-}
-
-proc resp_cmd {args} {
-    set out "*[llength $args]\r\n"
-    foreach a $args { append out "\$[string length $a]\r\n$a\r\n" }
-    return $out
-}
+source [file join $::th::root tests helpers store.tcl]
 
 proc bulk {v} { return "\$[string length $v]\r\n$v\r\n" }
 
@@ -73,13 +43,6 @@ proc lc_settle {c what} {
     while {$i < [string length $want] && [string index $got $i] eq [string index $want $i]} { incr i }
     set from [expr {max(0, $i - 60)}]
     fail "$what: replies differ at byte $i of [string length $want]\n  expected: [string range $want $from [expr {$i + 80}]]\n  got:      [string range $got $from [expr {$i + 80}]]"
-}
-
-# Whether used_memory is exact: jemalloc's counters. Sanitizer builds of
-# shoal use libc malloc and report the resident size instead, which never
-# shrinks: the memory checks are left out there.
-proc exact_memory {} {
-    string match jemalloc* [dict get [info_dict [r info memory]] mem_allocator]
 }
 
 proc used_memory {} { dict get [info_dict [r info memory]] used_memory }
