@@ -107,6 +107,15 @@ static const char *key_list_get(const struct key_list *l, size_t i, size_t *len)
     return l->bytes + l->keys[i].off;
 }
 
+static void reply_key_list(struct client *c, const struct key_list *l) {
+    reply_array(c, (long)l->n);
+    for (size_t i = 0; i < l->n; i++) {
+        size_t len;
+        const char *k = key_list_get(l, i, &len);
+        reply_bulk(c, k, len);
+    }
+}
+
 static void key_list_free(struct key_list *l) {
     free(l->bytes);
     free(l->keys);
@@ -430,12 +439,7 @@ void cmd_keys(struct client *c) {
     struct key_list list = {0};
     struct keys_ctx ctx = {&c->argv[1], pattern_is_star(&c->argv[1]), &list};
     store_foreach(c->db, c->now_ms, keys_collect, &ctx);
-    reply_array(c, (long)list.n);
-    for (size_t i = 0; i < list.n; i++) {
-        size_t len;
-        const char *k = key_list_get(&list, i, &len);
-        reply_bulk(c, k, len);
-    }
+    reply_key_list(c, &list);
     key_list_free(&list);
 }
 
@@ -513,12 +517,7 @@ void cmd_scan(struct client *c) {
     char buf[24];
     int blen = snprintf(buf, sizeof(buf), "%llu", (unsigned long long)next);
     reply_bulk(c, buf, (size_t)blen);
-    reply_array(c, (long)list.n);
-    for (size_t i = 0; i < list.n; i++) {
-        size_t len;
-        const char *k = key_list_get(&list, i, &len);
-        reply_bulk(c, k, len);
-    }
+    reply_key_list(c, &list);
     key_list_free(&list);
 }
 
