@@ -870,6 +870,7 @@ static void on_udp(struct ev_loop *loop, ev_io *w, int revents) {
 
 static void *cluster_main(void *arg) {
     (void)arg;
+    pthread_setname_np(pthread_self(), "shoal-cluster");
     memory_thread_init();
     pump();
     ev_run(cl.loop, 0);

@@ -24,6 +24,7 @@ static atomic_ulong pending;
 
 static void *lazyfree_main(void *unused) {
     (void)unused;
+    pthread_setname_np(pthread_self(), "shoal-lazyfree");
     memory_thread_init();   /* frees here must count in used_memory */
     pthread_mutex_lock(&lock);
     for (;;) {

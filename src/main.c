@@ -114,6 +114,7 @@ int main(int argc, char **argv) {
     }
 
     memory_thread_init();
+    pthread_setname_np(pthread_self(), "shoal-worker-0");
     server.pid = getpid();
     server.start_ms = mstime();
     server.executable = argv[0];
@@ -128,6 +129,7 @@ int main(int argc, char **argv) {
     config_on_maxmemory_policy_change();
 
     if (cfg.daemonize) daemonize();
+    memory_init();   /* after the fork: jemalloc's purging thread must be ours */
     if (log_open() < 0) {
         fprintf(stderr, "Can't open the log file: %s\n", strerror(errno));
         return 1;

@@ -2,6 +2,7 @@
 #include "memory.h"
 
 #include <malloc.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +23,13 @@ struct thread_counters {
 static struct thread_counters threads[MAX_THREADS];
 static atomic_int nthreads;
 #endif
+
+void memory_init(void) {
+#ifndef SHOAL_NO_JEMALLOC
+    bool on = true;
+    mallctl("background_thread", NULL, NULL, &on, sizeof(on));
+#endif
+}
 
 void memory_thread_init(void) {
 #ifndef SHOAL_NO_JEMALLOC

@@ -7,6 +7,10 @@
 
 #include <stdint.h>
 
+/* Process start-up: lets jemalloc return freed pages to the system in the
+ * background (as Redis's jemalloc-bg-thread yes), so RSS follows used
+ * memory down after keys expire or are evicted. */
+void memory_init(void);
 /* Every thread that allocates calls this once when it starts. */
 void memory_thread_init(void);
 /* Bytes currently allocated by the process (used_memory). */

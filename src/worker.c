@@ -186,6 +186,9 @@ int workers_init(int n) {
 
 static void *worker_main(void *arg) {
     struct worker *w = arg;
+    char name[16];
+    snprintf(name, sizeof(name), "shoal-worker-%d", w->id);
+    pthread_setname_np(pthread_self(), name);
     self_worker = w;
     memory_thread_init();
     ev_run(w->loop, 0);

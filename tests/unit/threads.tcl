@@ -21,9 +21,15 @@ foreach threads {1 4} {
         test "The server runs $threads worker thread(s)" {
             assert_equal [list threads $threads] [r config get threads]
             assert_equal [expr {$threads > 1}] [s io_threads_active]
-            # the process really has them (plus the lazyfree thread):
-            # /proc/<pid>/task lists threads
-            assert_equal [expr {$threads + 1}] [llength [glob -nocomplain /proc/[srv pid]/task/*]]
+            # the process really has them: its threads are named, so the
+            # workers can be told from the lazyfree thread and jemalloc's
+            set workers 0
+            foreach comm [glob -nocomplain /proc/[srv pid]/task/*/comm] {
+                if {[string match shoal-worker-* [string trim [th::read_file $comm]]]} {
+                    incr workers
+                }
+            }
+            assert_equal $threads $workers
         }
 
         test "Every client is served, threads $threads" {
