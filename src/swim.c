@@ -43,7 +43,7 @@
 #define MAX_CONFIRM 8          /* suspicion confirmations counted */
 #define MAX_UPDATES 64         /* per packet: 1400 bytes hold at most 62 */
 #define MAX_MISFITS 8          /* updates skipped for size before giving up */
-#define MAX_CHECKS 8           /* members a push-pull asked us to probe first */
+#define MAX_CHECKS 64          /* members a push-pull asked us to probe first */
 
 enum { MSG_PING = 1, MSG_PING_REQ, MSG_ACK, MSG_NACK, MSG_GOSSIP, MSG_STATE };
 enum { UPD_ALIVE = 1, UPD_SUSPECT, UPD_DEAD, UPD_LEFT };
@@ -88,7 +88,7 @@ struct susp {
 
 struct bcast {
     struct upd u;
-    uint32_t prev, next;          /* in its transmit-count bucket; next = free list */
+    uint32_t prev, next;          /* in its bucket; next chains the free slots */
     uint8_t transmits;
 };
 
@@ -99,6 +99,14 @@ struct probe {
     struct swim_addr target_addr;
     int64_t sent, timeout_at, deadline;
     int expected_nacks, nacks, graced;
+    int recheck;                  /* a second try after a silent failure */
+    int peer_said_dead;           /* probing a member a push-pull had dead */
+};
+
+/* A member a push-pull peer holds suspect or dead while we hold it alive. */
+struct check {
+    uint8_t id[ID_BYTES];
+    uint8_t dead;
 };
 
 /* A ping-req we relay: our ping's seq, and whom to answer. */
@@ -139,8 +147,10 @@ struct swim {
 
     struct probe probe;
     uint32_t seq;
-    uint8_t checks[MAX_CHECKS][ID_BYTES]; /* probed before the round robin */
+    struct check checks[MAX_CHECKS]; /* probed before the round robin */
     int nchecks;
+    uint8_t recheck[ID_BYTES];    /* probed next: its last probe was silent */
+    int has_recheck;
     struct fwd fwd[MAX_FORWARDS];
     int nfwd;
 
@@ -151,7 +161,7 @@ struct swim {
 
     struct bcast *bq;             /* pool; free slots chained through next */
     uint32_t bq_cap, bq_count, bq_free;
-    uint32_t bhead[MAX_BUCKETS], btail[MAX_BUCKETS];
+    uint32_t bhead[MAX_BUCKETS], btail[MAX_BUCKETS]; /* by transmit count */
     struct idmap bq_map;
 
     int64_t next_probe, next_gossip, next_pushpull, next_reconnect, next_join, next_reap;
@@ -746,6 +756,12 @@ static int retransmit_limit(const struct swim *s) {
     return lim < 1 ? 1 : lim > MAX_BUCKETS - 1 ? MAX_BUCKETS - 1 : lim;
 }
 
+/* Send order: fewest transmissions first, newest first at equal count
+ * (memberlist's order). Newest-first is what makes gossip an epidemic: a
+ * node passes on what it just heard at once instead of after its backlog.
+ * Measured in utils/swim-sim (a 4000-node partition healing): oldest-first
+ * healed in 114 s, newest-first in 65 s; sending alive updates ahead of
+ * the rest at equal count changed nothing measurable. */
 static void bq_link_head(struct swim *s, uint32_t e) {
     struct bcast *b = &s->bq[e];
     b->prev = NONE;
@@ -772,7 +788,8 @@ static void bq_free(struct swim *s, uint32_t e) {
 }
 
 /* Queues an update for dissemination; it replaces any older one about the
- * same member. When full, the update sent most often goes. */
+ * same member. When full, the last in send order goes: the oldest of those
+ * sent most often. */
 static void bq_add(struct swim *s, const struct upd *u) {
     uint32_t e = map_find(s, &s->bq_map, bq_key, u->id);
     if (e != NONE) bq_free(s, e);
@@ -820,8 +837,8 @@ static void broadcast(struct swim *s, const struct mem *m, uint8_t kind, const u
 
 /* Appends the updates section: first our opinion of the destination if it
  * is suspect or dead to us (Lifeguard's buddy system: the suspect hears it
- * at once and can refute), then queued updates, fewest transmissions
- * first. Returns how many updates went in. */
+ * at once and can refute), then queued updates in send order. Returns how
+ * many updates went in. */
 static int w_piggyback(struct swim *s, struct wbuf *w, const struct mem *dest) {
     uint8_t *countp = w->p;
     w_u8(w, 0);
@@ -992,6 +1009,15 @@ static void susp_clear(struct swim *s, const uint8_t *id) {
     if (i != NONE) susp_remove(s, i);
 }
 
+/* Treats a suspicion as fully confirmed: it runs out at its minimum. */
+static void susp_confirmed(struct swim *s, const uint8_t *id) {
+    uint32_t i = map_find(s, &s->susp_map, susp_key, id);
+    if (i == NONE) return;
+    struct susp *x = &s->susp[i];
+    x->deadline = max64(s->now, min64(x->deadline, x->start + x->min_ms));
+    heap_fix(s, x->heap_pos);
+}
+
 /* A new, independent confirmation shortens the timeout; returns 1 if it
  * was new (so worth re-broadcasting). */
 static int susp_confirm(struct swim *s, const uint8_t *id, const uint8_t *from) {
@@ -1091,13 +1117,14 @@ static void down_update(struct swim *s, const uint8_t *id, uint64_t inc, enum sw
     broadcast(s, m, st == SWIM_DEAD ? UPD_DEAD : UPD_LEFT, NULL);
 }
 
-/* A push-pull says a member we hold alive failed: probe it next. */
+/* A push-pull says a member we hold alive failed: probe it soon. */
 static void check_soon(struct swim *s, const struct upd *u) {
     const struct mem *m = mem_by_id(s, u->id);
     if (!m || m->state != SWIM_ALIVE || u->inc < m->inc || s->nchecks == MAX_CHECKS) return;
     for (int i = 0; i < s->nchecks; i++)
-        if (!memcmp(s->checks[i], u->id, ID_BYTES)) return;
-    memcpy(s->checks[s->nchecks++], u->id, ID_BYTES);
+        if (!memcmp(s->checks[i].id, u->id, ID_BYTES)) return;
+    memcpy(s->checks[s->nchecks].id, u->id, ID_BYTES);
+    s->checks[s->nchecks++].dead = u->kind == UPD_DEAD;
 }
 
 /* One update from a packet (sync = 0) or a push-pull entry (sync = 1)
@@ -1144,14 +1171,27 @@ static void apply_update(struct swim *s, const struct upd *u, int sync, const ui
 /* Probing                                                             */
 /* ------------------------------------------------------------------ */
 
-/* Next member worth probing: one a push-pull asked us to check, else the
- * next in the shuffled round-robin order. */
-static uint32_t next_target(struct swim *s) {
-    while (s->nchecks > 0) {
-        uint32_t i = mem_find(s, s->checks[0]);
-        memmove(s->checks, s->checks + 1, (size_t)--s->nchecks * ID_BYTES);
-        if (i != NONE && (s->mem[i].state == SWIM_ALIVE || s->mem[i].state == SWIM_SUSPECT))
+/* Next member worth probing: one whose last probe was silent (*recheck
+ * set), one a push-pull asked us to check (*peer_said_dead set if it had
+ * it dead), else the next in the shuffled round-robin order. */
+static uint32_t next_target(struct swim *s, int *recheck, int *peer_said_dead) {
+    *recheck = *peer_said_dead = 0;
+    if (s->has_recheck) {
+        s->has_recheck = 0;
+        uint32_t i = mem_find(s, s->recheck);
+        if (i != NONE && (s->mem[i].state == SWIM_ALIVE || s->mem[i].state == SWIM_SUSPECT)) {
+            *recheck = 1;
             return i;
+        }
+    }
+    while (s->nchecks > 0) {
+        struct check c = s->checks[0];
+        memmove(s->checks, s->checks + 1, (size_t)--s->nchecks * sizeof(*s->checks));
+        uint32_t i = mem_find(s, c.id);
+        if (i != NONE && (s->mem[i].state == SWIM_ALIVE || s->mem[i].state == SWIM_SUSPECT)) {
+            *peer_said_dead = c.dead;
+            return i;
+        }
     }
     for (uint32_t n = 0; n <= s->nmem; n++) {
         if (s->probe_idx >= s->nmem) {
@@ -1166,7 +1206,8 @@ static uint32_t next_target(struct swim *s) {
 }
 
 static void probe_start(struct swim *s) {
-    uint32_t i = next_target(s);
+    int recheck, peer_said_dead;
+    uint32_t i = next_target(s, &recheck, &peer_said_dead);
     s->next_probe = s->now + scaled(s, s->cfg.probe_interval_ms);
     if (i == NONE) return;
     const struct mem *m = &s->mem[i];
@@ -1179,6 +1220,8 @@ static void probe_start(struct swim *s) {
     p->sent = s->now;
     p->timeout_at = s->now + scaled(s, s->cfg.probe_timeout_ms);
     p->deadline = s->next_probe;
+    p->recheck = recheck;
+    p->peer_said_dead = peer_said_dead;
     s->stats.probes++;
     send_seq(s, &m->addr, m, MSG_PING, p->seq, m->id, NULL);
 }
@@ -1213,17 +1256,36 @@ static void probe_acked(struct swim *s, const struct swim_addr *from) {
 
 /* The period ended without an ack. Lifeguard: relays that answered with a
  * nack show our network works, so the target is to blame; each relay that
- * stayed silent hints that we are the slow one. */
+ * stayed silent hints that we are the slow one.
+ *
+ * If we asked relays and none answered at all, we learnt nothing about the
+ * target: we may be the one cut off, or our relays sit across a fresh
+ * partition (then a lost ping gets a healthy neighbour suspected). So no
+ * verdict yet (memberlist would suspect): we probe the same member again
+ * next period, and suspect it only if that is silent too -- or the relays
+ * may all be dead with it, and we would never judge. In a 4000-node
+ * partition this cut false suspicions of reachable members from 37 to 4. */
 static void probe_failed(struct swim *s) {
     struct probe *p = &s->probe;
     p->stage = PROBE_IDLE;
     if (p->expected_nacks > 0) {
         if (p->nacks < p->expected_nacks) awareness_apply(s, p->expected_nacks - p->nacks);
+        if (p->nacks == 0 && !p->recheck) {
+            memcpy(s->recheck, p->target, ID_BYTES);
+            s->has_recheck = 1;
+            return;
+        }
     } else {
         awareness_apply(s, 1);
     }
     uint32_t i = mem_find(s, p->target);
-    if (i != NONE) suspect_update(s, p->target, s->mem[i].inc, s->self.id);
+    if (i == NONE) return;
+    suspect_update(s, p->target, s->mem[i].inc, s->self.id);
+    /* A peer's cluster already judged it dead (we missed that gossip) and
+     * now our own probe fails too: that verdict stands for the independent
+     * confirmations nobody will send any more, so the suspicion runs for
+     * the minimum time, not the maximum. It may still refute. */
+    if (p->peer_said_dead) susp_confirmed(s, p->target);
 }
 
 /* `late`: this timer call came long after it was due, so acks, nacks and

@@ -159,7 +159,11 @@ int swim_pop_event(struct swim *s, struct swim_event *ev);
 /* Encodes this node's full member list into buf; returns its length, or
  * the length needed if cap is too small. */
 size_t swim_encode_state(struct swim *s, int64_t now_ms, void *buf, size_t cap);
-/* Merges a peer's encoded state; returns 0, or -1 if malformed. */
+/* Merges a peer's encoded state; returns 0, or -1 if malformed (counted
+ * in stats.dropped). Adopts new members, newer incarnations and leaves,
+ * and refutes accusations against this node; the peer's suspicions and
+ * deaths of others are not taken on trust (unlike memberlist) but make
+ * this node probe those members first. */
 int swim_merge_state(struct swim *s, int64_t now_ms, const void *buf, size_t len);
 
 /* ---- introspection ----

@@ -352,6 +352,27 @@ static void test_crash_detection(void) {
     net_free(&w);
 }
 
+/* Two of three nodes crash together: the survivor's only relay is dead
+ * too, so no relay ever answers; it must still judge. */
+static void test_correlated_crash(void) {
+    struct net w;
+    net_init(&w, 3, 15);
+    join_chain(&w);
+    run_until_cond(&w, converged, 40000);
+    run_until(&w, w.now + 3000);
+    w.n[1].up = w.n[2].up = 0;
+    int64_t start = w.now;
+    for (int i = 0; i < 1200 && (view(&w, 0, 1) != SWIM_DEAD || view(&w, 0, 2) != SWIM_DEAD); i++)
+        run_until(&w, w.now + 100);
+    /* Two silent probes per member (the second one suspects), each also
+     * raising awareness, so periods stretch to 1, 2, 3, 4 s; then the 4 s
+     * suspicion timeout (no confirmations expected at N = 3). */
+    CHECK(view(&w, 0, 1) == SWIM_DEAD && view(&w, 0, 2) == SWIM_DEAD && w.now - start <= 30000,
+          "survivor of a correlated crash: %d, %d after %lld ms", view(&w, 0, 1), view(&w, 0, 2),
+          (long long)(w.now - start));
+    net_free(&w);
+}
+
 static void test_refutation(void) {
     struct net w;
     net_init(&w, 5, 4);
@@ -674,6 +695,7 @@ int main(void) {
     test_join_and_converge();
     test_join_waits_for_seed();
     test_crash_detection();
+    test_correlated_crash();
     test_refutation();
     test_leave();
     test_partition_heals();
