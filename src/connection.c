@@ -26,9 +26,11 @@
 #define READ_CHUNK (16 * 1024)
 #define WRITE_IOV_MAX 64
 #define QBUF_KEEP_MAX (64 * 1024)        /* an empty query buffer above this is freed */
-/* A client whose unsent replies pass OUTPUT_PAUSE has its input left
- * unparsed until they drain below OUTPUT_RESUME: a pipeline of big GETs
- * from a client that does not read cannot monopolise its worker. Replies
+/* A client whose unsent replies pass OUTPUT_PAUSE has its commands left
+ * unexecuted until they drain below OUTPUT_RESUME: a pipeline of big GETs
+ * from a client that does not read cannot monopolise its worker. Its input
+ * is still read (up to client-query-buffer-limit), so a client that writes
+ * its whole pipeline before reading is never blocked by us. Replies
  * themselves stay unbounded, as Redis's normal clients' are. */
 #define OUTPUT_PAUSE (4u << 20)
 #define OUTPUT_RESUME (1u << 20)
@@ -195,7 +197,6 @@ static int client_flush(struct client *c) {
         if (!(atomic_load(&c->flags) & CLIENT_INPUT_PAUSED) || c->reply_bytes > OUTPUT_RESUME)
             break;
         atomic_fetch_and(&c->flags, ~CLIENT_INPUT_PAUSED);
-        ev_io_start(c->worker->loop, &c->read_ev);
         process_input(c);
     }
     if (replies_pending(c)) {
@@ -270,9 +271,8 @@ static void process_input(struct client *c) {
            !(atomic_load_explicit(&c->flags, memory_order_relaxed) &
              (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP))) {
         if (c->reply_bytes > OUTPUT_PAUSE) {
-            /* resumed by on_writable once the replies drain */
+            /* resumed by client_flush once the replies drain */
             atomic_fetch_or(&c->flags, CLIENT_INPUT_PAUSED);
-            ev_io_stop(c->worker->loop, &c->read_ev);
             break;
         }
         p->max_bulk_len = cfg.proto_max_bulk_len;
@@ -354,7 +354,8 @@ static void on_readable(struct ev_loop *loop, ev_io *w, int revents) {
         client_close(c);
         return;
     }
-    process_input(c);
+    if (!(atomic_load_explicit(&c->flags, memory_order_relaxed) & CLIENT_INPUT_PAUSED))
+        process_input(c);
     client_flush(c);
 }
 

@@ -77,7 +77,7 @@ enum {
     CLIENT_REPLY_OFF = 1u << 8,
     CLIENT_REPLY_SKIP_NEXT = 1u << 9,   /* set by CLIENT REPLY SKIP */
     CLIENT_REPLY_SKIP = 1u << 10,       /* suppress the current command */
-    CLIENT_INPUT_PAUSED = 1u << 11,     /* input left until replies drain */
+    CLIENT_INPUT_PAUSED = 1u << 11,     /* commands wait until replies drain */
 };
 
 struct worker;

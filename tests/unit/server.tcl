@@ -120,3 +120,25 @@ start_server {tags {server}} {
         wait_for_condition 100 50 {![server_is_alive]} else { fail "server still running" }
     }
 }
+
+start_server {tags {server}} {
+    test "A client that pipelines 200k commands before reading gets every reply" {
+        # Output buffers are unbounded (client-output-buffer-limit normal
+        # 0 0 0): 200k replies of 100 bytes (21.6 MB) pile up while the
+        # client is still writing, and must all arrive, in order.
+        r set k [string repeat v 100]
+        set c [redis_client]
+        set fd [$c fd]
+        fconfigure $fd -blocking 1
+        puts -nonewline $fd [string repeat "*2\r\n\$3\r\nGET\r\n\$1\r\nk\r\n" 200000]
+        flush $fd
+        set one "\$100\r\n[string repeat v 100]\r\n"
+        set got 0
+        for {set i 0} {$i < 200000} {incr i} {
+            if {[read $fd [string length $one]] ne $one} break
+            incr got
+        }
+        assert_equal 200000 $got
+        $c close
+    }
+}
