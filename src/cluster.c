@@ -133,6 +133,7 @@ static pthread_once_t my_id_once = PTHREAD_ONCE_INIT;
 
 static pthread_mutex_t view_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct cluster_view *view_current;   /* holds one reference */
+static atomic_uint view_generation;         /* bumped on every publish */
 
 static void pump(void);
 static void exchange_ended(struct conn *c, int ok);
@@ -433,6 +434,7 @@ static void publish_view(int64_t now) {
     pthread_mutex_lock(&view_lock);
     struct cluster_view *old = view_current;
     view_current = &box->v;
+    atomic_fetch_add_explicit(&view_generation, 1, memory_order_release);
     pthread_mutex_unlock(&view_lock);
     cl.map = box->map;
     cl.view_dirty = 0;
@@ -452,6 +454,10 @@ struct cluster_view *cluster_view_get(void) {
     if (v) atomic_fetch_add(&v->refs, 1);
     pthread_mutex_unlock(&view_lock);
     return v;
+}
+
+unsigned cluster_view_generation(void) {
+    return atomic_load_explicit(&view_generation, memory_order_acquire);
 }
 
 void cluster_view_put(struct cluster_view *v) {

@@ -49,5 +49,8 @@ const char *cluster_my_id(void);
 /* The current view (a reference: release it), or NULL when off. */
 struct cluster_view *cluster_view_get(void);
 void cluster_view_put(struct cluster_view *v);
+/* Changes whenever a new view is published: a cheap test of whether a
+ * cached view is still current. */
+unsigned cluster_view_generation(void);
 
 #endif

@@ -461,3 +461,52 @@ void cmd_cluster_help(struct client *c) {
     reply_array(c, (long)n);
     for (size_t i = 0; i < n; i++) reply_status(c, cluster_help[i]);
 }
+
+/* CLUSTER PEERLINK <node-id> [<secret>] (shoal's own): the hand-shake a
+ * member's peer link (peer.c) opens with. It marks this connection as a
+ * peer's, so what comes over it runs here and is never forwarded again.
+ * With cluster-secret set, the secret authenticates the link; without it
+ * the link must have passed AUTH like any client. */
+void cmd_cluster_peerlink(struct client *c) {
+    if (!cluster_enabled()) {
+        reply_error(c, disabled_msg);
+        return;
+    }
+    if (c->argc > 4) {
+        reply_arity_error(c);
+        return;
+    }
+    unsigned flags = atomic_load(&c->flags);
+    if (cfg.cluster_secret) {
+        if (c->argc < 4 || strcmp(c->argv[3].ptr, cfg.cluster_secret) != 0) {
+            reply_error(c, "WRONGPASS invalid cluster secret");
+            return;
+        }
+        atomic_fetch_or(&c->flags, CLIENT_AUTHENTICATED);
+    } else if (cfg.requirepass && !(flags & CLIENT_AUTHENTICATED)) {
+        reply_error(c, "NOAUTH Authentication required.");
+        return;
+    }
+    atomic_fetch_or(&c->flags, CLIENT_PEER);
+    reply_ok(c);
+}
+
+/* READONLY / READWRITE / ASKING: what Redis Cluster clients send; every
+ * member serves reads and there are no slot migrations, so they are
+ * accepted and change nothing. */
+static void cluster_noop(struct client *c) {
+    if (!cluster_enabled()) reply_error(c, disabled_msg);
+    else reply_ok(c);
+}
+
+void cmd_readonly(struct client *c) {
+    cluster_noop(c);
+}
+
+void cmd_readwrite(struct client *c) {
+    cluster_noop(c);
+}
+
+void cmd_asking(struct client *c) {
+    cluster_noop(c);
+}

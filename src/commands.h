@@ -110,6 +110,10 @@ void cmd_cluster_keyslot(struct client *c);
 void cmd_cluster_countkeysinslot(struct client *c);
 void cmd_cluster_getkeysinslot(struct client *c);
 void cmd_cluster_help(struct client *c);
+void cmd_cluster_peerlink(struct client *c);
+void cmd_readonly(struct client *c);
+void cmd_readwrite(struct client *c);
+void cmd_asking(struct client *c);
 
 /* cmd_command.c */
 void cmd_command(struct client *c);

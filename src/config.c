@@ -86,6 +86,12 @@ static const struct enum_name loglevel_names[] = {
     {NULL, 0},
 };
 
+static const struct enum_name cluster_mode_names[] = {
+    {"proxy", CLUSTER_MODE_PROXY},
+    {"redirect", CLUSTER_MODE_REDIRECT},
+    {NULL, 0},
+};
+
 static const struct directive directives[] = {
     {.name = "bind", .type = T_BIND, .flags = F_RESTART, .def = "* -::*"},
     {.name = "port", .type = T_INT, .flags = F_RESTART, .field = &cfg.port,
@@ -144,6 +150,16 @@ static const struct directive directives[] = {
      .field = &cfg.cluster_announce_port, .def = "0", .min = 0, .max = 65535},
     {.name = "cluster-leave-timeout", .type = T_INT, .field = &cfg.cluster_leave_timeout,
      .def = "2000", .min = 0, .max = 60000},
+    {.name = "cluster-mode", .type = T_ENUM, .flags = F_IMMUTABLE, .field = &cfg.cluster_mode,
+     .def = "proxy", .enums = cluster_mode_names},
+    {.name = "cluster-forward-timeout", .type = T_INT, .field = &cfg.cluster_forward_timeout,
+     .def = "1000", .min = 1, .max = 3600000},
+    {.name = "cluster-forward-buffer-limit", .type = T_MEMORY,
+     .field = &cfg.cluster_forward_buffer_limit, .def = "64mb", .min = 64 * 1024, .max = LLONG_MAX},
+    {.name = "cluster-secret", .type = T_STRING, .flags = F_EMPTY_NULL,
+     .field = &cfg.cluster_secret, .def = ""},
+    {.name = "masterauth", .type = T_STRING, .flags = F_EMPTY_NULL, .field = &cfg.masterauth,
+     .def = ""},
 };
 
 #define NDIRECTIVES (sizeof(directives) / sizeof(directives[0]))
@@ -176,7 +192,7 @@ static const char *const ignored_configs[] = {
     "lazyfree-lazy-server-del", "lazyfree-lazy-user-del", "lazyfree-lazy-user-flush",
     "lfu-decay-time", "lfu-log-factor", "list-compress-depth", "list-max-listpack-size",
     "list-max-ziplist-size", "loading-process-events-interval-bytes",
-    "lua-enable-deprecated-api", "lua-time-limit", "masterauth", "masteruser",
+    "lua-enable-deprecated-api", "lua-time-limit", "masteruser",
     "maxmemory-clients", "maxmemory-eviction-tenacity", "min-replicas-max-lag",
     "min-replicas-to-write", "min-slaves-max-lag", "min-slaves-to-write",
     "no-appendfsync-on-rewrite", "notify-keyspace-events", "oom-score-adj",

@@ -35,6 +35,8 @@ enum maxmemory_policy {
     MAXMEMORY_VOLATILE_TTL,
 };
 
+enum cluster_mode { CLUSTER_MODE_PROXY, CLUSTER_MODE_REDIRECT };
+
 enum log_level { LL_DEBUG, LL_VERBOSE, LL_NOTICE, LL_WARNING, LL_NOTHING };
 
 struct config {
@@ -62,7 +64,9 @@ struct config {
     int hz;                        /* background task frequency, kept in 1..500 */
     /* process */
     int threads;                   /* 0 until resolved at start-up */
-    int loglevel;                  /* enum log_level */
+    int loglevel;                  /* enum cluster_mode { CLUSTER_MODE_PROXY, CLUSTER_MODE_REDIRECT };
+
+enum log_level */
     char *logfile;                 /* "" = standard output, never NULL */
     char *pidfile;                 /* NULL = none */
     int daemonize;
@@ -77,6 +81,11 @@ struct config {
     char *cluster_announce_ip;     /* NULL = derived from bind */
     int cluster_announce_port;     /* client port announced, 0 = port */
     int cluster_leave_timeout;     /* ms */
+    int cluster_mode;              /* enum cluster_mode */
+    int cluster_forward_timeout;   /* ms a forwarded request may take */
+    long long cluster_forward_buffer_limit; /* bytes queued per peer link */
+    char *cluster_secret;          /* peers authenticate with it; NULL = none */
+    char *masterauth;              /* else peers AUTH with it (or requirepass) */
 };
 
 extern struct config cfg;

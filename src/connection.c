@@ -19,6 +19,7 @@
 
 #include "client_info.h"
 #include "dispatch.h"
+#include "forward.h"
 #include "log.h"
 #include "multi.h"
 #include "util.h"
@@ -34,6 +35,11 @@
  * themselves stay unbounded, as Redis's normal clients' are. */
 #define OUTPUT_PAUSE (4u << 20)
 #define OUTPUT_RESUME (1u << 20)
+/* Likewise for forwarded commands still waiting for their owner: a client
+ * pipelining faster than the owners answer waits, instead of queueing
+ * without bound here and on the peer links. */
+#define FORWARD_PAUSE 4096
+#define FORWARD_RESUME 1024
 /* Commands run under one shared hold of the keyspace lock: a waiting
  * exclusive command (EXEC, SWAPDB...) gets its turn after at most this. */
 #define BATCH_LOCK_COMMANDS 256
@@ -112,6 +118,12 @@ void client_close(struct client *c) {
     w->nclients--;
     pthread_mutex_unlock(&w->clients_lock);
 
+    if (atomic_load(&c->flags) & CLIENT_FLUSH_PENDING) {
+        struct client **pp = &w->flush_list;
+        while (*pp != c) pp = &(*pp)->flush_next;
+        *pp = c->flush_next;
+    }
+    forward_client_closed(c);
     multi_free_client(c);
     close(c->fd);
     atomic_fetch_sub(&server.connected_clients, 1);
@@ -138,7 +150,7 @@ static int client_write(struct client *c) {
         struct iovec iov[WRITE_IOV_MAX];
         int n = 0;
         size_t total = 0;
-        for (struct reply_block *b = c->reply_head; b && n < WRITE_IOV_MAX; b = b->next) {
+        for (struct reply_block *b = c->reply_head; b && !b->hole && n < WRITE_IOV_MAX; b = b->next) {
             size_t off = (b == c->reply_head) ? c->sent_in_head : 0;
             if (b->used == off) continue;
             iov[n].iov_base = b->buf + off;
@@ -182,8 +194,15 @@ static int client_write(struct client *c) {
     return 0;
 }
 
+/* Whether there is something to write now: bytes before the first hole. */
 static int replies_pending(const struct client *c) {
-    return c->reply_head && (c->reply_head->used > c->sent_in_head || c->reply_head->next);
+    for (const struct reply_block *b = c->reply_head; b && !b->hole; b = b->next)
+        if (b->used > (b == c->reply_head ? c->sent_in_head : 0)) return 1;
+    return 0;
+}
+
+static int output_paused(const struct client *c) {
+    return c->reply_bytes > OUTPUT_PAUSE || c->fwd_pending > FORWARD_PAUSE;
 }
 
 static void process_input(struct client *c);
@@ -194,7 +213,8 @@ static void process_input(struct client *c);
 static int client_flush(struct client *c) {
     for (;;) {
         if (replies_pending(c) && client_write(c) < 0) return -1;
-        if (!(atomic_load(&c->flags) & CLIENT_INPUT_PAUSED) || c->reply_bytes > OUTPUT_RESUME)
+        if (!(atomic_load(&c->flags) & CLIENT_INPUT_PAUSED) || c->reply_bytes > OUTPUT_RESUME ||
+            c->fwd_pending > FORWARD_RESUME)
             break;
         atomic_fetch_and(&c->flags, ~CLIENT_INPUT_PAUSED);
         process_input(c);
@@ -204,7 +224,8 @@ static int client_flush(struct client *c) {
         return 0;
     }
     if (ev_is_active(&c->write_ev)) ev_io_stop(c->worker->loop, &c->write_ev);
-    if (atomic_load(&c->flags) & (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP)) {
+    if ((atomic_load(&c->flags) & CLIENT_CLOSE_ASAP) ||
+        ((atomic_load(&c->flags) & CLIENT_CLOSE_AFTER_REPLY) && c->fwd_pending == 0)) {
         client_close(c);
         return -1;
     }
@@ -215,6 +236,21 @@ static void on_writable(struct ev_loop *loop, ev_io *w, int revents) {
     (void)loop;
     (void)revents;
     client_flush(w->data);
+}
+
+void client_flush_later(struct client *c) {
+    if (atomic_fetch_or(&c->flags, CLIENT_FLUSH_PENDING) & CLIENT_FLUSH_PENDING) return;
+    c->flush_next = c->worker->flush_list;
+    c->worker->flush_list = c;
+}
+
+void connection_flush_pending(struct worker *w) {
+    struct client *c;
+    while ((c = w->flush_list)) {
+        w->flush_list = c->flush_next;
+        atomic_fetch_and(&c->flags, ~(unsigned)CLIENT_FLUSH_PENDING);
+        client_flush(c);
+    }
 }
 
 /* ---- reading and parsing ---- */
@@ -270,7 +306,7 @@ static void process_input(struct client *c) {
     while (c->qpos < c->qlen &&
            !(atomic_load_explicit(&c->flags, memory_order_relaxed) &
              (CLIENT_CLOSE_AFTER_REPLY | CLIENT_CLOSE_ASAP))) {
-        if (c->reply_bytes > OUTPUT_PAUSE) {
+        if (output_paused(c)) {
             /* resumed by client_flush once the replies drain */
             atomic_fetch_or(&c->flags, CLIENT_INPUT_PAUSED);
             break;

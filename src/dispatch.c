@@ -12,8 +12,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cluster.h"
 #include "commands.h"
 #include "evict.h"
+#include "forward.h"
 #include "multi.h"
 #include "util.h"
 
@@ -110,7 +112,7 @@ static int runs_inside_multi(const struct command *cmd) {
            cmd->proc == cmd_watch || cmd->proc == cmd_quit || cmd->proc == cmd_reset;
 }
 
-static void run(struct client *c, const struct command *cmd) {
+void dispatch_run(struct client *c, const struct command *cmd) {
     struct worker *w = c->worker;
     if (needs_exclusive(cmd, c->argc)) {
         dispatch_batch_done(w);
@@ -165,6 +167,14 @@ void dispatch_command(struct client *c) {
         reject(c, cmd, "ERR Command not allowed inside a transaction");
         goto done;
     }
+    if (cfg.cluster_enabled && !(flags & CLIENT_PEER)) {
+        /* another member may own the keys: it checks its own memory */
+        char err[256];
+        err[0] = '\0';
+        int routed = forward_command(c, cmd, err, sizeof(err));
+        if (routed < 0) reject(c, cmd, err[0] ? err : "ERR out of memory");
+        if (routed) goto done;
+    }
     if (cfg.maxmemory) {
         /* as Redis: evict before every command; refuse only those that
          * may grow memory when nothing more can be evicted */
@@ -182,7 +192,7 @@ void dispatch_command(struct client *c) {
             goto done;
         }
     }
-    run(c, cmd);
+    dispatch_run(c, cmd);
 
 done:
     if (skip_this) atomic_fetch_and(&c->flags, ~CLIENT_REPLY_SKIP);

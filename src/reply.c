@@ -21,6 +21,7 @@ static struct reply_block *block_new(size_t size) {
     b->next = NULL;
     b->size = size;
     b->used = 0;
+    b->hole = 0;
     return b;
 }
 
@@ -211,6 +212,41 @@ void reply_set_deferred_array(struct client *c, void *handle, long n) {
 void reply_set_deferred_map(struct client *c, void *handle, long n) {
     if (c->resp == 3) set_deferred(c, handle, '%', n);
     else set_deferred(c, handle, '*', n * 2);
+}
+
+/* A hole is an empty block of size 0 (nothing is appended into it) marked
+ * as a hole; filling it links the filled chain in right after it. */
+struct reply_block *reply_hole_open(struct client *c) {
+    if (suppressed(c)) return NULL;
+    struct reply_block *b = block_new(0);
+    b->hole = 1;
+    if (c->reply_tail) c->reply_tail->next = b;
+    else c->reply_head = b;
+    c->reply_tail = b;
+    return b;
+}
+
+void reply_hole_begin(struct client *c, struct hole_fill *f, int resp) {
+    f->head = c->reply_head;
+    f->tail = c->reply_tail;
+    f->resp = c->resp;
+    f->quiet = atomic_fetch_and(&c->flags, ~(unsigned)(CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP)) &
+               (CLIENT_REPLY_OFF | CLIENT_REPLY_SKIP);
+    c->reply_head = c->reply_tail = NULL;
+    c->resp = resp;
+}
+
+void reply_hole_end(struct client *c, struct reply_block *hole, struct hole_fill *f) {
+    struct reply_block *head = c->reply_head, *tail = c->reply_tail;
+    c->reply_head = f->head;
+    c->reply_tail = f->tail;
+    c->resp = f->resp;
+    if (f->quiet) atomic_fetch_or(&c->flags, f->quiet);
+    hole->hole = 0;
+    if (!head) return;
+    tail->next = hole->next;
+    hole->next = head;
+    if (c->reply_tail == hole) c->reply_tail = tail;
 }
 
 void reply_syntax_error(struct client *c) {

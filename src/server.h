@@ -45,6 +45,7 @@ struct arg {
 struct reply_block {
     struct reply_block *next;
     size_t size, used;
+    int hole;           /* a reply still to come: writing stops here */
     char buf[];
 };
 
@@ -78,6 +79,8 @@ enum {
     CLIENT_REPLY_SKIP_NEXT = 1u << 9,   /* set by CLIENT REPLY SKIP */
     CLIENT_REPLY_SKIP = 1u << 10,       /* suppress the current command */
     CLIENT_INPUT_PAUSED = 1u << 11,     /* commands wait until replies drain */
+    CLIENT_PEER = 1u << 12,             /* a member's link: never forward */
+    CLIENT_FLUSH_PENDING = 1u << 13,    /* on the worker's flush list */
 };
 
 struct worker;
@@ -120,6 +123,11 @@ struct client {
     struct multi_state mstate;
     struct watched_key *watched;        /* list, multi.c */
     int watched_count;
+
+    /* forwarding (forward.c) */
+    unsigned fwd_pending;               /* forwarded commands not yet answered */
+    struct fwd_client *fwd;             /* NULL until the client forwards */
+    struct client *flush_next;          /* worker's flush list */
 };
 
 /* ---- worker threads (worker.c) ---- */
@@ -155,6 +163,13 @@ struct worker {
 
     int keyspace_held;                  /* holds the keyspace lock shared */
     unsigned expire_next;               /* where the next expiry cycle starts */
+
+    /* forwarding (forward.c, peer.c) */
+    struct peer_link *peers;            /* shared links, one per member */
+    struct peer_link *private_peers;    /* transactions' own links */
+    struct fwd_worker *fwd;
+    ev_prepare flush_prepare;           /* writes what forwarded replies filled */
+    struct client *flush_list;
 
     struct worker_stats stats;
     struct command_stats *cmdstats;     /* indexed by command id */
@@ -208,6 +223,19 @@ void reply_verbatim(struct client *c, const char *p, size_t len, const char *ext
 void *reply_defer_len(struct client *c);
 void reply_set_deferred_array(struct client *c, void *handle, long n);
 void reply_set_deferred_map(struct client *c, void *handle, long n);
+/* Holes: the place of a reply that comes later (a forwarded command).
+ * Replies added after a hole are written only once it is filled, so a
+ * client always gets its replies in the order of its commands. NULL when
+ * replies are off (CLIENT REPLY). Between begin and end, the reply
+ * functions write into the hole, in protocol resp. */
+struct reply_block *reply_hole_open(struct client *c);
+struct hole_fill {
+    struct reply_block *head, *tail;
+    int resp;
+    unsigned quiet;
+};
+void reply_hole_begin(struct client *c, struct hole_fill *f, int resp);
+void reply_hole_end(struct client *c, struct reply_block *hole, struct hole_fill *f);
 /* Common errors, with Redis's exact text. */
 void reply_syntax_error(struct client *c);
 void reply_wrongtype(struct client *c);
@@ -219,11 +247,16 @@ void reply_arity_error(struct client *c);
 void dispatch_command(struct client *c);
 /* Runs one command proc with statistics, outside MULTI handling (EXEC). */
 void call_command(struct client *c, const struct command *cmd);
+/* call_command under the keyspace lock in the mode the command needs. */
+void dispatch_run(struct client *c, const struct command *cmd);
 
 /* ---- connections (connection.c) ---- */
 void client_close(struct client *c);
 /* Asks the client's own worker to close it (CLIENT KILL from any thread):
  * sets CLIENT_CLOSE_ASAP and wakes that worker. Lock-free. */
 void client_request_close(struct client *c);
+/* Writes the client's replies when the worker's loop next goes idle
+ * (after a forwarded reply filled a hole). */
+void client_flush_later(struct client *c);
 
 #endif

@@ -16,6 +16,7 @@
 #include "client_info.h"
 #include "connection.h"
 #include "evict.h"
+#include "forward.h"
 #include "log.h"
 #include "memory.h"
 #include "net.h"
@@ -156,6 +157,12 @@ static void on_cron(struct ev_loop *loop, ev_timer *t, int revents) {
     }
 }
 
+static void on_prepare(struct ev_loop *loop, ev_prepare *p, int revents) {
+    (void)loop;
+    (void)revents;
+    connection_flush_pending(p->data);
+}
+
 int workers_init(int n) {
     server.nworkers = n;
     server.workers = calloc((size_t)n, sizeof(struct worker));
@@ -179,6 +186,10 @@ int workers_init(int n) {
         ev_timer_start(w->loop, &w->cron);
         ev_timer_init(&w->evict, on_evict, 0, 0.0001);
         w->evict.data = w;
+        ev_prepare_init(&w->flush_prepare, on_prepare);
+        w->flush_prepare.data = w;
+        ev_prepare_start(w->loop, &w->flush_prepare);
+        if (forward_worker_init(w) < 0) return -1;
     }
     self_worker = &server.workers[0];
     return 0;
@@ -194,6 +205,7 @@ static void *worker_main(void *arg) {
     ev_run(w->loop, 0);
     /* close this worker's clients on its own thread */
     while (w->clients) client_close(w->clients);
+    forward_worker_free(w);
     return NULL;
 }
 
@@ -218,6 +230,7 @@ void workers_stop(void) {
     for (int i = 1; i < server.nworkers; i++) pthread_join(server.workers[i].thread, NULL);
     struct worker *w0 = &server.workers[0];
     while (w0->clients) client_close(w0->clients);
+    forward_worker_free(w0);
 }
 
 void worker_request_shutdown(void) {

@@ -44,9 +44,19 @@ INTERNAL_FLAGS = {
 
 # Commands newer than the reference, in the shape parse_info/parse_docs
 # produce. CLIENT SETINFO is Redis 7.2's (src/commands/client-setinfo.json).
-# CLUSTER MEMBERS is shoal's own (cmd_cluster.c): flags, ACL categories and
+# CLUSTER MEMBERS and PEERLINK are shoal's own (cmd_cluster.c): flags, ACL categories and
 # tips as CLUSTER NODES; no "since", as that field names a Redis version.
 EXTRA = {
+    "cluster|peerlink": {
+        "arity": -3, "flags": ["noscript", "loading", "stale", "no_auth"],
+        "first": 0, "last": 0, "step": 0,
+        "acl": ["@slow", "@connection"], "tips": [], "key_specs": [],
+        "docs": {
+            "summary": "Marks the connection as a cluster member's peer link "
+                       "(shoal)",
+            "group": "cluster", "complexity": "O(1)",
+        },
+    },
     "cluster|members": {
         "arity": 2, "flags": ["stale"],
         "first": 0, "last": 0, "step": 0,

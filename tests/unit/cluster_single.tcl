@@ -303,7 +303,7 @@ start_server [list tags {cluster} overrides [cluster_overrides]] {
         assert_equal {cluster|members 2 stale 0 0 0 @slow nondeterministic_output {} {}} $info
         set docs [r command docs cluster|members]
         assert_equal cluster [dict get [lindex $docs 1] group]
-        assert_equal 10 [llength [lindex [r command info cluster] 0 9]] \
+        assert_equal 11 [llength [lindex [r command info cluster] 0 9]] \
             "the CLUSTER container lists its subcommands"
     } {shoal-only}
 

@@ -22,9 +22,10 @@ set ::command_names {
     command|getkeys command|help
     cluster cluster|info cluster|nodes cluster|slots cluster|shards cluster|members
     cluster|myid cluster|keyslot cluster|countkeysinslot cluster|getkeysinslot cluster|help
+    cluster|peerlink readonly readwrite asking
 }
 # Newer than Redis 7.0.15 (CLIENT SETINFO is 7.2's): the reference lacks it.
-set ::not_in_reference {client|setinfo cluster|members}
+set ::not_in_reference {client|setinfo cluster|members cluster|peerlink}
 set ::containers {client cluster command config memory object}
 
 # Our command names that the reference knows too.

@@ -24,7 +24,7 @@ lappend ::th::helper_procs ::same_reply
 # The immutable directives shoal lists in CONFIG GET.
 set ::immutable {unixsocket unixsocketperm tcp-backlog databases logfile pidfile
     daemonize threads io-threads cluster-enabled cluster-port cluster-name cluster-seeds
-    cluster-probe-interval cluster-indirect-checks}
+    cluster-probe-interval cluster-indirect-checks cluster-mode}
 
 start_server {} {
     test {CONFIG GET returns the documented defaults} {
@@ -43,7 +43,8 @@ start_server {} {
         set names [dict keys [r config get *]]
         assert_equal_unordered {save appendonly cluster-enabled cluster-port cluster-name
             cluster-seeds cluster-probe-interval cluster-indirect-checks cluster-announce-ip
-            cluster-announce-port cluster-leave-timeout bind port unixsocket unixsocketperm protected-mode
+            cluster-announce-port cluster-leave-timeout cluster-mode cluster-forward-timeout
+            cluster-forward-buffer-limit cluster-secret masterauth bind port unixsocket unixsocketperm protected-mode
             tcp-backlog tcp-keepalive timeout requirepass maxclients proto-max-bulk-len
             client-query-buffer-limit maxmemory maxmemory-policy maxmemory-samples databases
             hz loglevel logfile pidfile daemonize threads io-threads} $names
@@ -60,7 +61,7 @@ start_server {} {
             [r config get MAXMEM*]
         assert_dict_equal {timeout 0} [r config get T?MEOUT]
         assert_equal_unordered {port} [dict keys [r config get {[p]o?t}]]
-        assert_equal_unordered {protected-mode} [dict keys [r config get *-mode]]
+        assert_equal_unordered {protected-mode cluster-mode} [dict keys [r config get *-mode]]
     } {shoal-only}
 
     test {CONFIG GET with an exact name echoes it as given} {
