@@ -20,6 +20,7 @@
 
 #include "client_info.h"
 #include "cluster.h"
+#include "forward.h"
 #include "commands.h"
 #include "lazyfree.h"
 #include "memory.h"
@@ -508,6 +509,17 @@ static void section_cluster(struct strbuf *sb) {
               (unsigned long long)st->suspicions, (unsigned long long)st->refutations,
               (unsigned long long)st->deaths, (unsigned long long)st->pushpulls, st->awareness);
     cluster_view_put(v);
+    struct forward_stats fs;
+    forward_stats(&fs);
+    sb_printf(sb,
+              "cluster_keys:%lld\r\n"
+              "cluster_forwarded_requests:%llu\r\n"
+              "cluster_forward_fanouts:%llu\r\n"
+              "cluster_forward_timeouts:%llu\r\n"
+              "cluster_forward_errors:%llu\r\n"
+              "cluster_peer_writes:%llu\r\n",
+              fs.keys < 0 ? 0 : fs.keys, fs.forwarded, fs.fanouts, fs.timeouts, fs.errors,
+              fs.peer_writes);
 }
 
 static void section_keyspace(struct strbuf *sb) {

@@ -79,6 +79,7 @@ struct fwd_op {
     int nkeys;
     unsigned member, nmembers;  /* M_SCAN */
     struct peer_link *release;  /* a transaction's private link, done after */
+    void (*done)(struct fwd_op *op);   /* an internal request's own merge */
 };
 
 /* Where a slot map index lives. */
@@ -317,8 +318,8 @@ static void op_unlink(struct fwd_worker *fw, struct fwd_op *op) {
     else fw->tail = op->prev;
 }
 
-static struct fwd_op *op_new(struct client *c, enum merge merge, int nparts) {
-    struct fwd_worker *fw = c->worker->fwd;
+static struct fwd_op *op_alloc(struct worker *w, enum merge merge, int nparts) {
+    struct fwd_worker *fw = w->fwd;
     struct fwd_op *op = calloc(1, sizeof(*op));
     if (!op) return NULL;
     op->parts = calloc((size_t)nparts, sizeof(*op->parts));
@@ -336,17 +337,23 @@ static struct fwd_op *op_new(struct client *c, enum merge merge, int nparts) {
         op->parts[i]->op = op;
     }
     op->nparts = nparts;
-    op->client = c;
-    op->resp = c->resp;
     op->merge = merge;
-    op->hole = reply_hole_open(c);
     op->deadline_ms = monotonic_us() / 1000 + cfg.cluster_forward_timeout;
-    c->fwd_pending++;
     op->prev = fw->tail;
     if (fw->tail) fw->tail->next = op;
     else fw->head = op;
     fw->tail = op;
-    if (!ev_is_active(&fw->timer)) ev_timer_start(c->worker->loop, &fw->timer);
+    if (!ev_is_active(&fw->timer)) ev_timer_start(w->loop, &fw->timer);
+    return op;
+}
+
+static struct fwd_op *op_new(struct client *c, enum merge merge, int nparts) {
+    struct fwd_op *op = op_alloc(c->worker, merge, nparts);
+    if (!op) return NULL;
+    op->client = c;
+    op->resp = c->resp;
+    op->hole = reply_hole_open(c);
+    c->fwd_pending++;
     return op;
 }
 
@@ -365,6 +372,7 @@ static void op_finish(struct fwd_op *op) {
         client_flush_later(c);
     }
     if (op->release) peer_link_release(op->release);
+    if (op->done) op->done(op);
     for (int i = 0; i < op->nparts; i++) {
         struct fwd_part *p = op->parts[i];
         if (p->done) part_free(p);
@@ -966,6 +974,52 @@ void forward_worker_free(struct worker *w) {
     w->fwd = NULL;
 }
 
+/* ---- the cluster's key count (INFO cluster) ---- */
+
+static _Atomic long long cluster_keys = -1;   /* -1: not known yet */
+static int64_t keys_polled_ms;
+static int keys_polling;
+
+/* Adds up the keys=N of every database in each member's INFO keyspace. */
+static void keys_polled(struct fwd_op *op) {
+    long long total = 0;
+    keys_polling = 0;
+    for (int i = 0; i < op->nparts; i++) {
+        const redisReply *r = op->parts[i]->reply;
+        if (!r || r->type != REDIS_REPLY_STRING) return;   /* keep the last count */
+        for (const char *p = r->str; (p = strstr(p, "keys=")); p += 5) total += atoll(p + 5);
+    }
+    atomic_store_explicit(&cluster_keys, total, memory_order_relaxed);
+}
+
+void forward_cron(struct worker *w, int64_t now_ms) {
+    struct fwd_worker *fw = w->fwd;
+    const struct slotmap *map = current_map(fw);
+    if (!map || keys_polling) return;
+    /* once a second; less often in large clusters, so the polls stay
+     * around a hundred a second per member */
+    int64_t every = 1000 * (fw->nowners > 100 ? (int64_t)fw->nowners / 100 : 1);
+    if (now_ms - keys_polled_ms < every) return;
+    keys_polled_ms = now_ms;
+    struct fwd_op *op = op_alloc(w, M_PASS, (int)fw->nowners);
+    if (!op) return;
+    op->done = keys_polled;
+    keys_polling = 1;
+    struct arg argv[] = {{(char *)"INFO", 4}, {(char *)"keyspace", 8}};
+    const struct command *info = command_lookup("info", 4);
+    fw->scratch->db = 0;
+    fw->scratch->now_ms = mstime();
+    for (size_t o = 0; o < fw->nowners; o++)
+        part_start(op, (int)o, &fw->owners[o], NULL, fw->scratch, -1, info, 2, argv);
+    op_started(op);
+}
+
+static void count_peer_writes(const char *id, const char *ip, int port, uint64_t requests,
+                              uint64_t errors, uint64_t writes, size_t inflight_bytes, void *ctx) {
+    (void)id, (void)ip, (void)port, (void)requests, (void)errors, (void)inflight_bytes;
+    *(unsigned long long *)ctx += writes;
+}
+
 void forward_stats(struct forward_stats *out) {
     memset(out, 0, sizeof(*out));
     for (int i = 0; i < server.nworkers; i++) {
@@ -976,4 +1030,6 @@ void forward_stats(struct forward_stats *out) {
         out->timeouts += __atomic_load_n(&fw->stats.timeouts, __ATOMIC_RELAXED);
         out->errors += __atomic_load_n(&fw->stats.errors, __ATOMIC_RELAXED);
     }
+    out->keys = atomic_load_explicit(&cluster_keys, memory_order_relaxed);
+    peer_links_stats(count_peer_writes, &out->peer_writes);
 }

@@ -35,9 +35,17 @@ int forward_command(struct client *c, const struct command *cmd, char *err, size
 /* The client is going away: its outstanding requests are abandoned. */
 void forward_client_closed(struct client *c);
 
+/* Worker 0's cron: refreshes the cluster's key count now and then. */
+void forward_cron(struct worker *w, int64_t now_ms);
+
 /* INFO cluster's forwarding fields (worker statistics summed). */
 struct forward_stats {
-    unsigned long long forwarded, fanouts, timeouts, errors;
+    unsigned long long forwarded;   /* requests sent to owners */
+    unsigned long long fanouts;     /* commands split or sent to every member */
+    unsigned long long timeouts;    /* commands answered TRYAGAIN for time */
+    unsigned long long errors;      /* requests that could not be sent or lost */
+    unsigned long long peer_writes; /* batches written to peer links */
+    long long keys;                 /* keys in the whole cluster, -1 unknown */
 };
 void forward_stats(struct forward_stats *out);
 

@@ -148,7 +148,10 @@ static void on_cron(struct ev_loop *loop, ev_timer *t, int revents) {
     pthread_rwlock_unlock(&server.keyspace_lock);
     if (over && !ev_is_active(&w->evict)) ev_timer_start(w->loop, &w->evict);
     connection_timeouts(w, now);
-    if (w->id == 0) info_cron(now);   /* INFO's instantaneous rates, peak */
+    if (w->id == 0) {
+        info_cron(now);   /* INFO's instantaneous rates, peak */
+        if (cfg.cluster_enabled) forward_cron(w, monotonic_us() / 1000);
+    }
     /* follow CONFIG SET hz */
     double period = 1.0 / cfg.hz;
     if (t->repeat != period) {
