@@ -6,7 +6,7 @@
  * consistent with itself. shoal has no replicas: every member is a master,
  * and the slots a member owns are those the slot map (slotmap.h) gives it.
  * Contiguous slots of one owner are merged into ranges, as Redis shows
- * them; with rendezvous ownership the ranges are short, so there are many.
+ * them; slots are owned in blocks of 4, so there are a few thousand.
  *
  * Mapping SWIM states onto Redis Cluster's node flags and fields:
  * - alive: "master", link "connected"; suspect: "master,fail?" (Redis's

@@ -646,7 +646,11 @@ static struct fwd_client *client_state(struct client *c) {
 static void txn_end(struct client *c) {
     struct fwd_client *fc = c->fwd;
     if (!fc) return;
-    if (fc->txn_link) peer_link_release(fc->txn_link);
+    if (fc->txn_link) {
+        peer_link_release(fc->txn_link);   /* the timer frees it */
+        struct fwd_worker *fw = c->worker->fwd;
+        if (!ev_is_active(&fw->timer)) ev_timer_start(c->worker->loop, &fw->timer);
+    }
     fc->txn_link = NULL;
     fc->txn = TXN_NONE;
 }

@@ -1,5 +1,6 @@
 /* slotmap.c -- key -> slot (Redis Cluster's CRC16 and hash tags) and
- * slot -> owner (rendezvous hashing over the alive members). Pure.
+ * slot -> owner (rendezvous hashing of blocks of slots over the alive
+ * members). Pure.
  *
  * Every node must compute the same map from the same member set, so the
  * hashes here are fixed functions of the bytes (no per-process seed, no
@@ -10,6 +11,10 @@
 #include <string.h>
 
 #include "slotmap.h"
+
+_Static_assert(SLOTMAP_BLOCK_SLOTS > 0 && (SLOTMAP_BLOCK_SLOTS & (SLOTMAP_BLOCK_SLOTS - 1)) == 0 &&
+                   SLOTMAP_BLOCK_SLOTS <= CLUSTER_SLOTS,
+               "SLOTMAP_BLOCK_SLOTS must be a power of two dividing CLUSTER_SLOTS");
 
 /* ---- CRC16 ---- */
 
@@ -100,12 +105,30 @@ static uint64_t id_hash(const char *id, size_t len) {
     return mix64(h ^ (uint64_t)len);
 }
 
-/* The per-slot half of a weight. */
-static inline uint64_t slot_hash(unsigned slot) {
-    return mix64((uint64_t)slot * GOLDEN + 0x13198a2e03707344ULL);
+/* The per-block half of a weight. */
+static inline uint64_t block_hash(unsigned block) {
+    return mix64((uint64_t)block * GOLDEN + 0x13198a2e03707344ULL);
 }
 
-/* ---- the map ---- */
+/* ---- the map ----
+ *
+ * Why blocks of 4 slots. Each block goes to a member independently, so a
+ * member's share is binomial over the blocks (relative spread
+ * sqrt((N-1)/blocks)), while the number of ranges in CLUSTER SLOTS is
+ * about blocks * (1 - 1/N). Measured over 1000 random member sets per N
+ * (40-hex ids): mean CLUSTER SLOTS ranges, and the mean largest and
+ * smallest member share relative to the fair 16384/N:
+ *
+ *   slots/block   N=3 ranges  N=10 ranges  N=5 max/min   N=10 max/min
+ *   1 (per slot)     10923       14743     1.020/0.980   1.038/0.962
+ *   4 (chosen)        2731        3686     1.042/0.959   1.077/0.925
+ *   8                 1366        1843     1.059/0.942   1.110/0.893
+ *   16                 683         921     1.082/0.919   1.153/0.850
+ *
+ * 8 or 16 slots per block overshoot +-10% at 10 members (95th percentile
+ * 1.18 and 1.24), 4 stays inside it on average (95th percentile 1.12).
+ * A join moves 1/(N+1) of the slots and a leave 1/N at every block size,
+ * all to the joiner or from the leaver. */
 
 static int cmp_id(const void *a, const void *b) {
     return strcmp((const char *)a, (const char *)b);
@@ -138,8 +161,10 @@ struct slotmap *slotmap_build(const char *const *ids, size_t n) {
         }
     m->nnodes = n = k;
 
-    /* The version: a chained hash of the sorted ids and their count. */
-    uint64_t v = 0x452821e638d01377ULL;
+    /* The version: a chained hash of the block size, the sorted ids and
+     * their count (nodes built with another block size compute other maps,
+     * so they must not show the same version). */
+    uint64_t v = mix64(0x452821e638d01377ULL ^ SLOTMAP_BLOCK_SLOTS);
     for (size_t i = 0; i < n; i++) {
         h[i] = id_hash(m->ids[i], strlen(m->ids[i]));
         v = mix64(v ^ h[i]) + GOLDEN;
@@ -147,19 +172,21 @@ struct slotmap *slotmap_build(const char *const *ids, size_t n) {
     v = mix64(v ^ (uint64_t)n);
     m->version = v ? v : 1;
 
-    /* Rendezvous: each slot goes to the id with the highest weight
-     * mix64(id_hash ^ slot_hash); a tie (2^-64) goes to the smaller id. */
-    for (unsigned s = 0; s < CLUSTER_SLOTS; s++) {
-        uint64_t sh = slot_hash(s), best = mix64(h[0] ^ sh);
+    /* Rendezvous: each block goes to the id with the highest weight
+     * mix64(id_hash ^ block_hash); a tie (2^-64) goes to the smaller id.
+     * Every slot of the block gets its owner. */
+    for (unsigned b = 0; b < SLOTMAP_BLOCKS; b++) {
+        uint64_t bh = block_hash(b), best = mix64(h[0] ^ bh);
         size_t owner = 0;
         for (size_t i = 1; i < n; i++) {
-            uint64_t w = mix64(h[i] ^ sh);
+            uint64_t w = mix64(h[i] ^ bh);
             if (w > best) {
                 best = w;
                 owner = i;
             }
         }
-        m->owner[s] = (uint16_t)owner;
+        for (unsigned s = b * SLOTMAP_BLOCK_SLOTS; s < (b + 1) * SLOTMAP_BLOCK_SLOTS; s++)
+            m->owner[s] = (uint16_t)owner;
     }
     free(h);
     return m;

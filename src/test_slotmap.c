@@ -1,6 +1,7 @@
 /* test_slotmap.c -- unit tests of slotmap.c: CRC16 and key slots as Redis
  * Cluster computes them (values taken from redis-server 7.0.15's CLUSTER
- * KEYSLOT), and the rendezvous slot map: deterministic, balanced, minimal
+ * KEYSLOT), and the block rendezvous slot map: deterministic, owners
+ * constant within a block, few CLUSTER SLOTS ranges, balanced, minimal
  * movement on join and leave, and pinned by golden values (every node must
  * compute the same map, across versions too). */
 #include <math.h>
@@ -106,6 +107,13 @@ static int same_map(const struct slotmap *a, const struct slotmap *b) {
     for (unsigned s = 0; s < CLUSTER_SLOTS; s++)
         if (strcmp(owner_id(a, s), owner_id(b, s)) != 0) return 0;
     return 1;
+}
+
+/* CLUSTER SLOTS ranges: runs of consecutive slots with one owner. */
+static size_t count_ranges(const struct slotmap *m) {
+    size_t ranges = 1;
+    for (unsigned s = 1; s < CLUSTER_SLOTS; s++) ranges += m->owner[s] != m->owner[s - 1];
+    return ranges;
 }
 
 static double now_ms(void) {
@@ -241,28 +249,69 @@ static void test_determinism(void) {
 }
 
 /* Every map must be the same on every node and in every version of
- * shoal: these values pin the hash functions. */
+ * shoal: these values pin the hash functions and the block size. */
 static void test_golden(void) {
     const char *ids[] = {
         "0000000000000000000000000000000000000001",
         "e7d1c3a2b4f5968778695a4b3c2d1e0f12345678",
         "ffffffffffffffffffffffffffffffffffffffff",
     };
+    CHECK(SLOTMAP_BLOCK_SLOTS == 4 && SLOTMAP_BLOCKS == 4096, "4096 blocks of 4 slots");
     struct slotmap *m = slotmap_build(ids, 3);
     uint64_t sum = 0;
     for (unsigned s = 0; s < CLUSTER_SLOTS; s++) sum = sum * 31 + m->owner[s];
-    CHECK(m->version == 0x23c5bbe6966e6e9aULL, "golden version: %#llx",
+    CHECK(m->version == 0x2aaa05c3add8273fULL, "golden version: %#llx",
           (unsigned long long)m->version);
-    CHECK(sum == 0xefbcbdc4c115adabULL, "golden owners: %#llx", (unsigned long long)sum);
-    printf("golden: slot 0 -> %s, slot 16383 -> %s\n", owner_id(m, 0), owner_id(m, 16383));
+    CHECK(sum == 0x923b15212f073280ULL, "golden owners: %#llx", (unsigned long long)sum);
+    printf("golden: slot 0 -> %s, slot 16383 -> %s, %zu ranges\n", owner_id(m, 0),
+           owner_id(m, 16383), count_ranges(m));
     CHECK(strcmp(owner_id(m, 0), "e7d1c3a2b4f5968778695a4b3c2d1e0f12345678") == 0,
           "golden owner of slot 0: %s", owner_id(m, 0));
+    CHECK(strcmp(owner_id(m, 16383), "ffffffffffffffffffffffffffffffffffffffff") == 0,
+          "golden owner of slot 16383: %s", owner_id(m, 16383));
     slotmap_free(m);
 }
 
-/* Each member owns about 16384/N slots: every count within 6 standard
- * deviations of the binomial mean, and a chi-square statistic within 6
- * of its own standard deviations of N-1. */
+/* Ownership is per block: the owner changes only where a block starts,
+ * so CLUSTER SLOTS has at most SLOTMAP_BLOCKS ranges, and about
+ * 1 + (blocks - 1) * (1 - 1/N) of them (two neighbouring blocks have one
+ * owner with probability 1/N, and these events are pairwise independent):
+ * within 6 standard deviations of that, and for 3 members at most a
+ * third of the ~10923 ranges per-slot ownership gave. */
+static void test_blocks_and_ranges(void) {
+    static const size_t sizes[] = {1, 2, 3, 5, 10, 50, 1000};
+    for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+        size_t n = sizes[k];
+        for (uint64_t seed = 1; seed <= 3; seed++) {
+            char (*ids)[41] = make_ids(n, seed * 77 + n);
+            struct slotmap *m = build(ids, n);
+            size_t split = 0;
+            for (unsigned s = 0; s < CLUSTER_SLOTS; s++)
+                if (s % SLOTMAP_BLOCK_SLOTS && m->owner[s] != m->owner[s - 1]) split++;
+            CHECK(split == 0, "N=%zu: %zu owner changes inside a block", n, split);
+            size_t ranges = count_ranges(m);
+            double q = 1.0 - 1.0 / (double)n, mean = 1 + (SLOTMAP_BLOCKS - 1) * q;
+            double sd = sqrt((SLOTMAP_BLOCKS - 1) * q * (1 - q));
+            CHECK(ranges <= SLOTMAP_BLOCKS && fabs(ranges - mean) <= 6 * sd + 1,
+                  "N=%zu: %zu ranges, expected ~%.0f", n, ranges, mean);
+            if (n == 3)
+                CHECK(ranges <= CLUSTER_SLOTS * 2 / 3 / 3, "N=3: %zu ranges", ranges);
+            if (seed == 1)
+                printf("ranges N=%zu: %zu (~%.0f expected, %u blocks of %u slots)\n", n, ranges,
+                       mean, SLOTMAP_BLOCKS, SLOTMAP_BLOCK_SLOTS);
+            slotmap_free(m);
+            free(ids);
+        }
+    }
+}
+
+/* Each member owns about 16384/N slots. Blocks go to members
+ * independently, so a member's block count is binomial(blocks, 1/N):
+ * every count within 6 standard deviations of the mean, and a
+ * chi-square statistic over blocks within 6 of its own standard
+ * deviations of N-1. The design bound: from 2 to 10 members, the largest
+ * and the smallest share, averaged over 100 member sets, are within 10%
+ * of the fair share, and no set is off by more than 25%. */
 static void test_balance(void) {
     static const size_t sizes[] = {2, 3, 5, 10, 16, 50, 100, 300, 1000};
     for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
@@ -271,34 +320,69 @@ static void test_balance(void) {
             char (*ids)[41] = make_ids(n, seed * 1000 + n);
             struct slotmap *m = build(ids, n);
             size_t *count = calloc(n, sizeof(*count));
-            for (unsigned s = 0; s < CLUSTER_SLOTS; s++) count[m->owner[s]]++;
-            double p = 1.0 / (double)n, mean = CLUSTER_SLOTS * p;
-            double sd = sqrt(CLUSTER_SLOTS * p * (1 - p)), chi = 0;
-            size_t lo = CLUSTER_SLOTS, hi = 0;
+            for (unsigned b = 0; b < SLOTMAP_BLOCKS; b++)
+                count[m->owner[b * SLOTMAP_BLOCK_SLOTS]]++;
+            double p = 1.0 / (double)n, mean = SLOTMAP_BLOCKS * p;
+            double sd = sqrt(SLOTMAP_BLOCKS * p * (1 - p)), chi = 0;
+            size_t lo = SLOTMAP_BLOCKS, hi = 0;
             for (size_t i = 0; i < n; i++) {
                 chi += (count[i] - mean) * (count[i] - mean) / mean;
                 if (count[i] < lo) lo = count[i];
                 if (count[i] > hi) hi = count[i];
             }
             CHECK(fabs(lo - mean) <= 6 * sd + 1 && fabs(hi - mean) <= 6 * sd + 1,
-                  "N=%zu: owned slots %zu..%zu, mean %.1f, sd %.1f", n, lo, hi, mean, sd);
+                  "N=%zu: owned blocks %zu..%zu, mean %.1f, sd %.1f", n, lo, hi, mean, sd);
             double df = (double)n - 1;
             CHECK(chi <= df + 6 * sqrt(2 * df) + 1, "N=%zu: chi-square %.1f for %g degrees", n,
                   chi, df);
             if (seed == 1)
                 printf("balance N=%zu: %zu..%zu slots per member (mean %.1f), chi2 %.1f/%g\n", n,
-                       lo, hi, mean, chi, df);
+                       lo * SLOTMAP_BLOCK_SLOTS, hi * SLOTMAP_BLOCK_SLOTS,
+                       mean * SLOTMAP_BLOCK_SLOTS, chi, df);
             free(count);
             slotmap_free(m);
             free(ids);
         }
     }
+
+    for (size_t n = 2; n <= 10; n++) {
+        enum { SETS = 100 };
+        double sum_hi = 0, sum_lo = 0, worst_hi = 0, worst_lo = 2;
+        size_t *count = malloc(n * sizeof(*count));
+        for (int set = 0; set < SETS; set++) {
+            char (*ids)[41] = make_ids(n, 31337 + (uint64_t)set * 101 + n);
+            struct slotmap *m = build(ids, n);
+            memset(count, 0, n * sizeof(*count));
+            for (unsigned s = 0; s < CLUSTER_SLOTS; s++) count[m->owner[s]]++;
+            size_t lo = CLUSTER_SLOTS, hi = 0;
+            for (size_t i = 0; i < n; i++) {
+                if (count[i] < lo) lo = count[i];
+                if (count[i] > hi) hi = count[i];
+            }
+            double fair = (double)CLUSTER_SLOTS / (double)n;
+            sum_hi += hi / fair;
+            sum_lo += lo / fair;
+            if (hi / fair > worst_hi) worst_hi = hi / fair;
+            if (lo / fair < worst_lo) worst_lo = lo / fair;
+            slotmap_free(m);
+            free(ids);
+        }
+        free(count);
+        double avg_hi = sum_hi / SETS, avg_lo = sum_lo / SETS;
+        CHECK(avg_hi <= 1.10 && avg_lo >= 0.90,
+              "N=%zu: largest/smallest share %.3f/%.3f of fair on average", n, avg_hi, avg_lo);
+        CHECK(worst_hi <= 1.25 && worst_lo >= 0.75,
+              "N=%zu: largest/smallest share %.3f/%.3f of fair in the worst of %d sets", n,
+              worst_hi, worst_lo, SETS);
+        printf("balance N=%zu over %d sets: max share %.3f (worst %.3f), min %.3f (worst %.3f)\n",
+               n, SETS, avg_hi, worst_hi, avg_lo, worst_lo);
+    }
 }
 
-/* Adding a member moves only the slots it wins (~16384/(N+1)), all to it;
- * removing one moves only the slots it held. */
+/* Adding a member moves only the blocks it wins (~blocks/(N+1)), all to
+ * it; removing one moves only the blocks it held. */
 static void test_movement(void) {
-    static const size_t sizes[] = {1, 2, 3, 10, 100, 500};
+    static const size_t sizes[] = {1, 2, 3, 4, 9, 10, 49, 100, 500};
     for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
         size_t n = sizes[k];
         char (*ids)[41] = make_ids(n + 1, 99 + n);
@@ -309,12 +393,15 @@ static void test_movement(void) {
             moved++;
             if (strcmp(owner_id(after, s), ids[n]) != 0) wrong++;
         }
-        double p = 1.0 / (double)(n + 1), mean = CLUSTER_SLOTS * p;
-        double sd = sqrt(CLUSTER_SLOTS * p * (1 - p));
+        double p = 1.0 / (double)(n + 1), mean = SLOTMAP_BLOCKS * p;
+        double sd = sqrt(SLOTMAP_BLOCKS * p * (1 - p));
+        double blocks = (double)moved / SLOTMAP_BLOCK_SLOTS;
         CHECK(wrong == 0, "join to N=%zu: %zu slots moved to an old member", n, wrong);
-        CHECK(fabs(moved - mean) <= 6 * sd + 1, "join to N=%zu: %zu slots moved, expected ~%.0f",
-              n, moved, mean);
-        printf("join to N=%zu: %zu slots moved (16384/(N+1) = %.1f)\n", n, moved, mean);
+        CHECK(moved % SLOTMAP_BLOCK_SLOTS == 0 && fabs(blocks - mean) <= 6 * sd + 1,
+              "join to N=%zu: %zu slots moved, expected ~%.0f", n, moved,
+              mean * SLOTMAP_BLOCK_SLOTS);
+        printf("join to N=%zu: %zu slots moved, %.4f of them (1/(N+1) = %.4f)\n", n, moved,
+               (double)moved / CLUSTER_SLOTS, p);
 
         /* remove member 0 of the n+1 */
         struct slotmap *removed = build(ids + 1, n);
@@ -330,6 +417,11 @@ static void test_movement(void) {
         CHECK(bad == 0 && moved2 == held,
               "leave from N=%zu: %zu slots moved, %zu were held by the leaver, %zu others", n + 1,
               moved2, held, bad);
+        CHECK(fabs((double)moved2 / SLOTMAP_BLOCK_SLOTS - mean) <= 6 * sd + 1,
+              "leave from N=%zu: %zu slots moved, expected ~%.0f", n + 1, moved2,
+              mean * SLOTMAP_BLOCK_SLOTS);
+        printf("leave from N=%zu: %zu slots moved, %.4f of them (1/N = %.4f)\n", n + 1, moved2,
+               (double)moved2 / CLUSTER_SLOTS, p);
         slotmap_free(removed);
         slotmap_free(before);
         slotmap_free(after);
@@ -366,6 +458,7 @@ int main(void) {
     test_build_basics();
     test_determinism();
     test_golden();
+    test_blocks_and_ranges();
     test_balance();
     test_movement();
     test_speed();
