@@ -18,6 +18,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "client_info.h"
 #include "cluster.h"
 #include "forward.h"
@@ -25,6 +26,7 @@
 #include "lazyfree.h"
 #include "memory.h"
 #include "server.h"
+#include "shutdown.h"
 #include "stats.h"
 #include "store.h"
 #include "util.h"
@@ -207,6 +209,11 @@ static void section_server(struct strbuf *sb) {
               (int)server.pid, server.runid, cfg.port, (long long)now_us, (long long)uptime,
               (long long)(uptime / 86400), cfg.hz, cfg.hz, exe,
               cfg.config_file ? cfg.config_file : "", cfg.threads > 1);
+    /* shoal's: where the thread count came from (affinity, cgroup-quota,
+     * file, env, command-line); Redis's field while shutting down */
+    sb_printf(sb, "threads:%d\r\nthreads_source:%s\r\n", cfg.threads, config_source("threads"));
+    int64_t shutdown_ms = shutdown_remaining_ms();
+    if (shutdown_ms >= 0) sb_printf(sb, "shutdown_in_milliseconds:%lld\r\n", (long long)shutdown_ms);
 }
 
 static void section_clients(struct strbuf *sb) {
@@ -294,6 +301,14 @@ static void section_memory(struct strbuf *sb) {
               "maxmemory_policy:%s\r\n",
               (unsigned long long)sysmem, sys_h, cfg.maxmemory, max_h,
               maxmemory_policy_name(cfg.maxmemory_policy));
+    /* shoal's: where maxmemory and its policy came from (default, cgroup,
+     * file, env, command-line, config-set), and the cgroup limit seen */
+    sb_printf(sb,
+              "maxmemory_source:%s\r\n"
+              "maxmemory_policy_source:%s\r\n"
+              "cgroup_memory_limit:%llu\r\n",
+              config_source("maxmemory"), config_source("maxmemory-policy"),
+              (unsigned long long)cgroup_memory_limit());
 #ifndef SHOAL_NO_JEMALLOC
     sb_printf(sb,
               "allocator_frag_ratio:%.2f\r\n"

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>   /* environ */
 
 #include "glob.h"
 #include "log.h"
@@ -132,6 +133,10 @@ static const struct directive directives[] = {
     {.name = "daemonize", .type = T_BOOL, .flags = F_IMMUTABLE, .field = &cfg.daemonize, .def = "no"},
     {.name = "threads", .alias = "io-threads", .type = T_INT, .flags = F_IMMUTABLE,
      .field = &cfg.threads, .def = "0", .min = 0, .max = 128},
+    {.name = "cgroup-root", .type = T_STRING, .flags = F_IMMUTABLE | F_EMPTY_NULL,
+     .field = &cfg.cgroup_root, .def = "/sys/fs/cgroup"},
+    {.name = "shutdown-timeout", .type = T_INT, .field = &cfg.shutdown_timeout, .def = "10",
+     .min = 0, .max = INT_MAX},
     {.name = "cluster-enabled", .type = T_BOOL, .flags = F_IMMUTABLE,
      .field = &cfg.cluster_enabled, .def = "no"},
     {.name = "cluster-port", .type = T_INT, .flags = F_IMMUTABLE, .field = &cfg.cluster_port,
@@ -160,6 +165,10 @@ static const struct directive directives[] = {
      .field = &cfg.cluster_secret, .def = ""},
     {.name = "masterauth", .type = T_STRING, .flags = F_EMPTY_NULL, .field = &cfg.masterauth,
      .def = ""},
+    {.name = "metrics-port", .type = T_INT, .flags = F_IMMUTABLE, .field = &cfg.metrics_port,
+     .def = "0", .min = 0, .max = 65535},
+    {.name = "metrics-bind", .type = T_STRING, .flags = F_IMMUTABLE, .field = &cfg.metrics_bind,
+     .def = "127.0.0.1"},
 };
 
 #define NDIRECTIVES (sizeof(directives) / sizeof(directives[0]))
@@ -205,7 +214,7 @@ static const char *const ignored_configs[] = {
     "replica-ignore-disk-write-errors", "replica-ignore-maxmemory", "replica-lazy-flush",
     "replica-priority", "replica-read-only", "replica-serve-stale-data", "replicaof",
     "sanitize-dump-payload", "save", "server_cpulist", "set-max-intset-entries",
-    "set-proc-title", "shutdown-on-sigint", "shutdown-on-sigterm", "shutdown-timeout",
+    "set-proc-title", "shutdown-on-sigint", "shutdown-on-sigterm",
     "slave-announce-ip", "slave-announce-port", "slave-ignore-maxmemory", "slave-lazy-flush",
     "slave-priority", "slave-read-only", "slave-serve-stale-data", "slaveof",
     "slowlog-log-slower-than", "slowlog-max-len", "socket-mark-id",
@@ -274,6 +283,12 @@ static void sb_addc(struct strbuf *b, char c) {
 static void sb_adds(struct strbuf *b, const char *s) {
     sb_add(b, s, strlen(s));
 }
+
+/* Where each directive's value came from (config_source); NULL = the
+ * default. While a file, the environment or the command line is loaded,
+ * loading_source names it. */
+static const char *sources[NDIRECTIVES];
+static const char *loading_source = "file";
 
 /* The directive called name (or by its alias); *as gets the table's
  * spelling of the name used. NULL if none. */
@@ -573,6 +588,7 @@ void config_init_defaults(void) {
         struct value v;
         if (parse_text(&directives[i], directives[i].def, &v, err, sizeof(err)) < 0) abort();
         store(&directives[i], &v);
+        sources[i] = NULL;
     }
     free(cfg.config_file);
     cfg.config_file = NULL;
@@ -761,6 +777,7 @@ static int run_directive(int argc, char **argv, const char *where, int lineno, i
                                    : parse_scalar(d, argv[1], &v, err, errlen);
         if (rc < 0) return -1;
         store(d, &v);
+        sources[d - directives] = loading_source;
         return 0;
     }
     if (!strcmp(argv[0], "include") && argc == 2) {
@@ -862,19 +879,134 @@ static char *options_text(int argc, char **argv) {
     return b.p;
 }
 
+/* ---- the environment ---- */
+
+#define ENV_PREFIX "SHOAL_"
+#define ENV_PREFIX_LEN (sizeof(ENV_PREFIX) - 1)
+#define ENV_NAME_MAX 128
+
+/* A directive's variable: SHOAL_ then the name in upper case, '-' as '_'. */
+static void env_var_name(const char *name, char out[ENV_NAME_MAX]) {
+    size_t n = ENV_PREFIX_LEN;
+    memcpy(out, ENV_PREFIX, n);
+    for (; *name && n < ENV_NAME_MAX - 1; name++)
+        out[n++] = *name == '-' ? '_' : (char)toupper((unsigned char)*name);
+    out[n] = '\0';
+}
+
+/* Whether var is the variable of a directive or of its alias. */
+static int env_var_known(const char *var) {
+    char want[ENV_NAME_MAX];
+    for (size_t i = 0; i < NDIRECTIVES; i++) {
+        env_var_name(directives[i].name, want);
+        if (!strcmp(var, want)) return 1;
+        if (directives[i].alias) {
+            env_var_name(directives[i].alias, want);
+            if (!strcmp(var, want)) return 1;
+        }
+    }
+    return 0;
+}
+
+/* Redis's fatal block, naming the variable; returns -1. */
+static int fatal_env(const char *var, const char *value, const char *reason) {
+    fprintf(stderr, "\n*** FATAL CONFIG FILE ERROR (Redis %s) ***\n", REDIS_COMPAT_VERSION);
+    fprintf(stderr, "Reading the environment, variable %s\n", var);
+    fprintf(stderr, ">>> '%s=%s'\n", var, value);
+    fprintf(stderr, "%s\n", reason);
+    return -1;
+}
+
+/* Runs one variable as the directive d's line: a single-value directive
+ * takes the value as it is (spaces, quotes and all: nothing to escape in a
+ * password), a multi-value one (bind) the value split as a config-file
+ * line is. -1 (reported) on a bad value. */
+static int load_env_var(const struct directive *d, const char *var, const char *value) {
+    char err[512];
+    int n = 1;
+    char **words;
+
+    if (d->type == T_BIND) {
+        if (!(words = split_args(value, &n)))
+            return fatal_env(var, value, "Unbalanced quotes in configuration line");
+    } else {
+        if (!(words = malloc(sizeof(*words)))) abort();
+        words[0] = xstrdup(value);
+    }
+    char **argv = malloc(sizeof(*argv) * (size_t)(n + 1));
+    if (!argv) abort();
+    argv[0] = xstrdup(d->name);
+    if (n > 0) memcpy(argv + 1, words, sizeof(*words) * (size_t)n);
+    free(words);
+    int rc = run_directive(n + 1, argv, "environment", 0, 0, err, sizeof(err));
+    free_args(argv, n + 1);
+    return rc < 0 ? fatal_env(var, value, err) : 0;
+}
+
+/* Every SHOAL_<DIRECTIVE> variable, in table order (a directive's own name
+ * after its alias, so SHOAL_THREADS wins over SHOAL_IO_THREADS); then a
+ * warning for each other SHOAL_ variable: it may belong to something else
+ * (the test suite's SHOAL_DIFF_SEED...), so it is no error. */
+static int load_env(void) {
+    char var[ENV_NAME_MAX];
+
+    for (size_t i = 0; i < NDIRECTIVES; i++) {
+        const char *names[2] = {directives[i].alias, directives[i].name};
+        for (int k = 0; k < 2; k++) {
+            if (!names[k]) continue;
+            env_var_name(names[k], var);
+            const char *value = getenv(var);
+            if (value && load_env_var(&directives[i], var, value) < 0) return -1;
+        }
+    }
+    for (char **e = environ; *e; e++) {
+        if (strncmp(*e, ENV_PREFIX, ENV_PREFIX_LEN) != 0) continue;
+        const char *eq = strchr(*e, '=');
+        size_t len = eq ? (size_t)(eq - *e) : strlen(*e);
+        if (len >= ENV_NAME_MAX) len = ENV_NAME_MAX - 1;
+        memcpy(var, *e, len);
+        var[len] = '\0';
+        if (env_var_known(var)) continue;
+
+        char name[ENV_NAME_MAX], want[ENV_NAME_MAX];
+        const char *as;
+        size_t n = 0;
+        for (const char *p = var + ENV_PREFIX_LEN; *p; p++)
+            name[n++] = *p == '_' ? '-' : (char)tolower((unsigned char)*p);
+        name[n] = '\0';
+        if (lookup(name, &as)) {
+            env_var_name(as, want);
+            serverlog(LL_WARNING, "Ignoring environment variable %s: did you mean %s?", var, want);
+        } else if (ignored_config(name)) {
+            serverlog(LL_WARNING,
+                      "Ignoring '%s' (environment variable %s): directive not implemented by shoal",
+                      name, var);
+        } else {
+            serverlog(LL_WARNING, "Ignoring environment variable %s: no directive '%s'", var,
+                      name);
+        }
+    }
+    return 0;
+}
+
 int config_load(const char *path, int argc, char **argv) {
     if (path) {
         char *abs = realpath(path, NULL);
         free(cfg.config_file);
         cfg.config_file = abs ? abs : xstrdup(path);
+        loading_source = "file";
         if (load_file(path, 0) < 0) return -1;
     }
+    loading_source = "env";
+    if (load_env() < 0) return -1;
     if (argc > 0) {
         char *text = options_text(argc, argv);
+        loading_source = "command-line";
         int rc = load_text(text, "command line", 0);
         free(text);
         if (rc < 0) return -1;
     }
+    loading_source = "file";
     return 0;
 }
 
@@ -994,6 +1126,7 @@ int config_set_pairs(int n, const char *const *names, const char *const *values,
                       p[i].name);
             continue;
         }
+        sources[p[i].d - directives] = "config-set";
         if (store(p[i].d, &p[i].v) && p[i].d->on_change) hooks[nhooks++] = p[i].d->on_change;
     }
     for (size_t h = 0; h < nhooks; h++) {
@@ -1007,4 +1140,22 @@ int config_set_pairs(int n, const char *const *names, const char *const *values,
 
 int config_set(const char *name, const char *value, char *err, size_t errlen) {
     return config_set_pairs(1, &name, &value, err, errlen);
+}
+
+const char *config_source(const char *name) {
+    const char *as;
+    const struct directive *d = lookup(name, &as);
+    if (!d) return NULL;
+    return sources[d - directives] ? sources[d - directives] : "default";
+}
+
+int config_set_derived(const char *name, const char *value, const char *source) {
+    const char *as;
+    const struct directive *d = lookup(name, &as);
+    char err[256];
+    struct value v;
+    if (!d || parse_text(d, value, &v, err, sizeof(err)) < 0) return -1;
+    store(d, &v);
+    sources[d - directives] = source;
+    return 0;
 }

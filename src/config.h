@@ -64,9 +64,9 @@ struct config {
     int hz;                        /* background task frequency, kept in 1..500 */
     /* process */
     int threads;                   /* 0 until resolved at start-up */
-    int loglevel;                  /* enum cluster_mode { CLUSTER_MODE_PROXY, CLUSTER_MODE_REDIRECT };
-
-enum log_level */
+    char *cgroup_root;             /* cgroup mount for the defaults, NULL = none */
+    int shutdown_timeout;          /* s the SIGTERM drain may take (shutdown.c) */
+    int loglevel;                  /* enum log_level */
     char *logfile;                 /* "" = standard output, never NULL */
     char *pidfile;                 /* NULL = none */
     int daemonize;
@@ -86,6 +86,9 @@ enum log_level */
     long long cluster_forward_buffer_limit; /* bytes queued per peer link */
     char *cluster_secret;          /* peers authenticate with it; NULL = none */
     char *masterauth;              /* else peers AUTH with it (or requirepass) */
+    /* observability (metrics.h) */
+    int metrics_port;              /* HTTP /metrics, /healthz, /readyz; 0 = off */
+    char *metrics_bind;            /* one address, "*" or "::*"; never NULL */
 };
 
 extern struct config cfg;
@@ -93,8 +96,13 @@ extern struct config cfg;
 /* Sets every directive to its default (frees strings set before). */
 void config_init_defaults(void);
 
-/* Loads directives from the file at path (NULL = none), then the command
- * line options. argv holds only the options, i.e. what follows the program
+/* Loads directives from the file at path (NULL = none), then the
+ * environment (SHOAL_<NAME>, upper case, '-' as '_': a single-value
+ * directive takes the value as it is, bind the value split as a config
+ * line; a bad value is reported as "Reading the environment, variable
+ * SHOAL_X" / ">>> 'SHOAL_X=value'"; other SHOAL_ variables only log a
+ * warning), then the command line options, so each overrides the one
+ * before. argv holds only the options, i.e. what follows the program
  * name and the config file path in main's argv: "--name value..." as
  * redis-server takes them (a directive's values run until the next "--"
  * argument, except that a directive's first value may itself start with
@@ -134,6 +142,20 @@ int config_set_pairs(int n, const char *const *names, const char *const *values,
 
 /* CONFIG SET of one directive: config_set_pairs with n = 1. */
 int config_set(const char *name, const char *value, char *err, size_t errlen);
+
+/* Where a directive's current value came from, for INFO: "default",
+ * "file" (a config file or its includes), "env" (a SHOAL_* variable),
+ * "command-line", "config-set", or the source given to
+ * config_set_derived ("cgroup", "affinity"...). NULL for an unknown name. */
+const char *config_source(const char *name);
+
+/* Start-up only: sets a directive to a value shoal derived itself (from
+ * the cgroup limits, the CPUs...), parsed as CONFIG SET would, and records
+ * source as where it came from. Returns 0, or -1 for an unknown name or a
+ * bad value (nothing changes). Whether the configuration set the directive
+ * explicitly is the caller's test: config_source(name) is then not
+ * "default". */
+int config_set_derived(const char *name, const char *value, const char *source);
 
 /* Called after maxmemory / maxmemory-policy change (start-up or CONFIG
  * SET, with the keyspace lock held exclusively). Defined in evict.c: it

@@ -16,6 +16,7 @@
 #include "commands.h"
 #include "evict.h"
 #include "forward.h"
+#include "metrics.h"
 #include "multi.h"
 #include "util.h"
 
@@ -54,7 +55,9 @@ void call_command(struct client *c, const struct command *cmd) {
 
     struct command_stats *cs = &w->cmdstats[cmd->id];
     cs->calls++;
-    cs->usec += (uint64_t)(monotonic_us() - start);
+    uint64_t usec = (uint64_t)(monotonic_us() - start);
+    cs->usec += usec;
+    metrics_record_latency(w->id, cmd->id, usec);
     if (w->stats.total_error_replies != errors_before) cs->failed_calls++;
     w->stats.commands++;
     c->lastcmd = cmd;

@@ -26,6 +26,7 @@
 #include "cluster.h"
 #include "commands.h"
 #include "connection.h"
+#include "metrics.h"
 #include "multi.h"
 #include "peer.h"
 #include "slotmap.h"
@@ -1036,4 +1037,53 @@ void forward_stats(struct forward_stats *out) {
     }
     out->keys = atomic_load_explicit(&cluster_keys, memory_order_relaxed);
     peer_links_stats(count_peer_writes, &out->peer_writes);
+}
+
+/* /metrics: forwarding totals, and requests and errors by peer. */
+struct peer_emit {
+    struct metrics_buf *b;
+    int pass;
+};
+
+static void emit_peer(const char *id, const char *ip, int port, uint64_t requests,
+                      uint64_t errors, uint64_t writes, size_t inflight_bytes, void *ctx) {
+    struct peer_emit *pe = ctx;
+    char addr[64];
+    snprintf(addr, sizeof(addr), "%s:%d", ip, port);
+    static const char *const names[] = {"shoal_peer_requests_total", "shoal_peer_errors_total",
+                                        "shoal_peer_writes_total", "shoal_peer_inflight_bytes"};
+    uint64_t v[] = {requests, errors, writes, inflight_bytes};
+    metrics_sample(pe->b, names[pe->pass], v[pe->pass], 2, "peer", id, "addr", addr);
+}
+
+void forward_metrics_emit(struct metrics_buf *b) {
+    struct forward_stats fs;
+    forward_stats(&fs);
+    metrics_family(b, "shoal_forwarded_requests_total", "counter",
+                   "Requests sent to the members that own their keys.");
+    metrics_sample(b, "shoal_forwarded_requests_total", fs.forwarded, 0);
+    metrics_family(b, "shoal_forward_fanouts_total", "counter",
+                   "Commands split by owner or sent to every member.");
+    metrics_sample(b, "shoal_forward_fanouts_total", fs.fanouts, 0);
+    metrics_family(b, "shoal_forward_timeouts_total", "counter",
+                   "Forwarded commands answered TRYAGAIN after cluster-forward-timeout.");
+    metrics_sample(b, "shoal_forward_timeouts_total", fs.timeouts, 0);
+    metrics_family(b, "shoal_forward_errors_total", "counter",
+                   "Forwarded requests that could not be sent or whose link failed.");
+    metrics_sample(b, "shoal_forward_errors_total", fs.errors, 0);
+    if (fs.keys >= 0) {
+        metrics_family(b, "shoal_cluster_keys", "gauge", "Keys in the whole cluster (polled).");
+        metrics_sample(b, "shoal_cluster_keys", (uint64_t)fs.keys, 0);
+    }
+    static const char *const families[][3] = {
+        {"shoal_peer_requests_total", "counter", "Requests sent on this node's links to a peer."},
+        {"shoal_peer_errors_total", "counter", "Requests to a peer that failed or were refused."},
+        {"shoal_peer_writes_total", "counter", "Batches of requests written to a peer."},
+        {"shoal_peer_inflight_bytes", "gauge", "Request bytes awaiting a peer's reply."},
+    };
+    for (int pass = 0; pass < 4; pass++) {
+        metrics_family(b, families[pass][0], families[pass][1], families[pass][2]);
+        struct peer_emit pe = {b, pass};
+        peer_links_stats(emit_peer, &pe);
+    }
 }

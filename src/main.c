@@ -9,14 +9,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "cluster.h"
 #include "cpus.h"
 #include "lazyfree.h"
 #include "listener.h"
 #include "log.h"
 #include "memory.h"
+#include "metrics.h"
 #include "multi.h"
 #include "server.h"
+#include "shutdown.h"
 #include "util.h"
 #include "worker.h"
 
@@ -32,21 +35,31 @@ static void usage(FILE *out) {
             "       ./shoal-server /etc/shoal/redis-compat.conf --loglevel verbose\n");
 }
 
+/* SIGTERM/SIGINT: the graceful shutdown (shutdown.c) begins; ev_run
+ * returns once the connections are drained. A second SIGINT exits now. */
 static void on_signal(struct ev_loop *loop, ev_signal *w, int revents) {
+    (void)loop;
     (void)revents;
-    serverlog(LL_WARNING, "Received %s scheduling shutdown...",
-              w->signum == SIGINT ? "SIGINT" : "SIGTERM");
-    atomic_store(&server.shutdown_requested, 1);
-    ev_break(loop, EVBREAK_ALL);
+    const char *name = w->signum == SIGINT ? "SIGINT" : "SIGTERM";
+    if (shutdown_draining() && w->signum == SIGINT) {
+        serverlog(LL_WARNING, "You insist... exiting now.");
+        if (cfg.pidfile) unlink(cfg.pidfile);
+        _exit(1);
+    }
+    serverlog(LL_WARNING, "Received %s scheduling shutdown...", name);
+    shutdown_begin(name);
 }
 
 /* Threads when the config says 0: half the usable CPUs, at least one. A
  * cache usually shares its machine with the clients it serves; on 2 CPUs
  * a second server thread costs the client more than it gives (see
  * docs/BENCHMARKS.md, "threads"). */
-static int default_threads(void) {
-    int n = cpus_available(NULL) / 2;
-    return n < 1 ? 1 : n;
+static void default_threads(void) {
+    const char *why;
+    char value[16];
+    int n = cpus_available(&why) / 2;
+    snprintf(value, sizeof(value), "%d", n < 1 ? 1 : n);
+    config_set_derived("threads", value, why);   /* INFO's threads_source */
 }
 
 static void daemonize(void) {
@@ -125,8 +138,6 @@ int main(int argc, char **argv) {
 
     config_init_defaults();
     if (config_load(conf, argc - first_opt, argv + first_opt) < 0) return 1;
-    if (cfg.threads == 0) cfg.threads = default_threads();
-    config_on_maxmemory_policy_change();
 
     if (cfg.daemonize) daemonize();
     memory_init();   /* after the fork: jemalloc's purging thread must be ours */
@@ -140,6 +151,10 @@ int main(int argc, char **argv) {
               SHOAL_VERSION, REDIS_COMPAT_VERSION, (int)(sizeof(long) * 8), (int)server.pid);
     if (conf) serverlog(LL_NOTICE, "Configuration loaded");
     else serverlog(LL_WARNING, "Warning: no config file specified, using the default config.");
+    /* defaults that follow the machine: the cgroup limits, the CPUs */
+    cgroup_apply_defaults();
+    if (cfg.threads == 0) default_threads();
+    config_on_maxmemory_policy_change();
 
     uint64_t seed;
     random_hex((char *)&seed, sizeof(seed));
@@ -158,8 +173,9 @@ int main(int argc, char **argv) {
         return 1;
     }
     multi_init();
+    shutdown_init();
     listeners_fit_maxclients();
-    if (listeners_open() < 0 || cluster_start() < 0) return 1;
+    if (listeners_open() < 0 || cluster_start() < 0 || metrics_start() < 0) return 1;
 
     struct ev_loop *loop = server.workers[0].loop;
     ev_signal sigterm, sigint;
@@ -179,11 +195,15 @@ int main(int argc, char **argv) {
 
     ev_run(loop, 0);
 
-    serverlog(LL_WARNING, "User requested shutdown...");
-    cluster_stop();     /* announce the leave while the workers still serve */
-    listeners_close();
+    /* Here after SIGTERM/SIGINT once the drain is over (shutdown.c: no new
+     * connections, cluster left, connections idle or shutdown-timeout
+     * passed; in-flight forwarded requests are waited for by the drain,
+     * see drain_forwarded_inflight() there), or at once after SHUTDOWN. */
+    if (!shutdown_draining()) serverlog(LL_WARNING, "User requested shutdown...");
+    shutdown_finish();  /* the cluster leave has spread; no listener is left */
     workers_stop();
     lazyfree_stop();
+    metrics_stop();
     if (cfg.pidfile) unlink(cfg.pidfile);
     serverlog(LL_WARNING, "shoal is now ready to exit, bye bye...");
     return 0;

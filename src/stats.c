@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "metrics.h"
 #include "server.h"
 
 void stats_count_error(const char *code, size_t len) {
@@ -52,4 +53,5 @@ void stats_reset(void) {
         memset(wk->cmdstats, 0, sizeof(wk->cmdstats[0]) * (size_t)command_count());
         memset(wk->errstats, 0, sizeof(*wk->errstats));
     }
+    metrics_reset();   /* the latency histograms, with the calls they count */
 }

@@ -1,7 +1,7 @@
 # tests/helpers/server.tcl -- start and stop servers for tests.
 #
 #   start_server {tags {t ...} overrides {directive value ...} args {--x y}
-#                 unixsocket 1 config path/to/base.conf} { body }
+#                 unixsocket 1 config path/to/base.conf env {VAR value ...}} { body }
 #   start_reference_server {same options} { body }    ;# Debian's redis-server
 #   srv ?LEVEL? PROPERTY      host port pid stdout stderr config_file dir
 #                             unixsocket client binary is_shoal
@@ -178,6 +178,12 @@ proc th::build_config {rec options} {
         append text "unixsocket [dict get $rec unixsocket]\n"
         append text "unixsocketperm 700\n"
     }
+    if {[th::binary_is_shoal $bin]} {
+        # Defaults must not depend on the runner's own cgroup limits (a CI
+        # container's memory limit would set maxmemory): no cgroup unless a
+        # test gives one (overrides, env SHOAL_CGROUP_ROOT or args).
+        append text "cgroup-root \"\"\n"
+    }
     if {![th::binary_is_shoal $bin]} {
         # A real Redis: keep its files in the server's directory, no
         # persistence, DEBUG allowed.
@@ -260,9 +266,31 @@ proc th::server_start {options kind} {
     return $rec
 }
 
+# Runs script with the variables of the dict vars set in the environment
+# (start_server's env option), restoring the environment afterwards.
+proc th::with_env {vars script} {
+    set saved {}
+    foreach {k v} $vars {
+        if {[dict exists $saved $k]} continue
+        dict set saved $k [expr {[info exists ::env($k)] ? [list 1 $::env($k)] : [list 0 ""]}]
+    }
+    try {
+        foreach {k v} $vars { set ::env($k) $v }
+        uplevel 1 $script
+    } finally {
+        dict for {k old} $saved {
+            if {[lindex $old 0]} { set ::env($k) [lindex $old 1] } else { unset -nocomplain ::env($k) }
+        }
+    }
+}
+
 proc th::spawn {rec} {
     set cmd [list [dict get $rec binary] [dict get $rec config_file] {*}[dict get $rec args]]
-    set pid [exec {*}$cmd > [dict get $rec stdout] 2> [dict get $rec stderr] &]
+    set options [dict get $rec options]
+    set vars [expr {[dict exists $options env] ? [dict get $options env] : {}}]
+    th::with_env $vars {
+        set pid [exec {*}$cmd > [dict get $rec stdout] 2> [dict get $rec stderr] &]
+    }
     set pid [lindex $pid 0]
     dict set rec pid $pid
     th::emit serverpid $pid
@@ -402,8 +430,8 @@ proc th::run_block {stackvar kind options body} {
         error "start_server: options must be key/value pairs: {$options}"
     }
     foreach k [dict keys $options] {
-        if {$k ni {tags overrides args config unixsocket binary wait_ready start_timeout}} {
-            error "start_server: unknown option \"$k\" (tags overrides args config unixsocket binary wait_ready start_timeout)"
+        if {$k ni {tags overrides args config unixsocket binary wait_ready start_timeout env}} {
+            error "start_server: unknown option \"$k\" (tags overrides args config unixsocket binary wait_ready start_timeout env)"
         }
     }
     set tags [expr {[dict exists $options tags] ? [dict get $options tags] : {}}]
@@ -616,8 +644,9 @@ proc run_server_expect_exit {options {secs 5}} {
     puts -nonewline $fd [th::build_config $rec $options]
     close $fd
     set args [expr {[dict exists $options args] ? [dict get $options args] : {}}]
+    set vars [expr {[dict exists $options env] ? [dict get $options env] : {}}]
     set code 0
-    if {[catch {exec timeout -k 2 $secs $bin $conf {*}$args 2>@1} out opts]} {
+    if {[catch {th::with_env $vars {exec timeout -k 2 $secs $bin $conf {*}$args 2>@1}} out opts]} {
         set ec [dict get $opts -errorcode]
         if {[lindex $ec 0] eq "CHILDSTATUS"} {
             set code [lindex $ec 2]

@@ -24,7 +24,8 @@ lappend ::th::helper_procs ::same_reply
 # The immutable directives shoal lists in CONFIG GET.
 set ::immutable {unixsocket unixsocketperm tcp-backlog databases logfile pidfile
     daemonize threads io-threads cluster-enabled cluster-port cluster-name cluster-seeds
-    cluster-probe-interval cluster-indirect-checks cluster-mode}
+    cluster-probe-interval cluster-indirect-checks cluster-mode cgroup-root metrics-port
+    metrics-bind}
 
 start_server {} {
     test {CONFIG GET returns the documented defaults} {
@@ -47,7 +48,8 @@ start_server {} {
             cluster-forward-buffer-limit cluster-secret masterauth bind port unixsocket unixsocketperm protected-mode
             tcp-backlog tcp-keepalive timeout requirepass maxclients proto-max-bulk-len
             client-query-buffer-limit maxmemory maxmemory-policy maxmemory-samples databases
-            hz loglevel logfile pidfile daemonize threads io-threads} $names
+            hz loglevel logfile pidfile daemonize threads io-threads cgroup-root shutdown-timeout
+            metrics-port metrics-bind} $names
     } {shoal-only}
 
     test {CONFIG GET io-threads is an alias of threads} {

@@ -1,8 +1,9 @@
 # tests/unit/cores.tcl -- runs the C unit programs of the pure cores
 # (src/test_*.c: the RESP parser, the store, the slot map, the SWIM
-# membership core) built beside the server under test, so the ASan run
-# (--server src/shoal-server-address) runs them instrumented too. Each
-# program prints "N passed, N failed".
+# membership core, the HTTP request parser, the health decisions) built
+# beside the server under test, so the ASan run (--server
+# src/shoal-server-address) runs them instrumented too. Each program
+# prints "N passed, N failed".
 
 proc core_program_dir {} {
     set bin $::th::server_bin
@@ -14,7 +15,7 @@ proc core_program_dir {} {
 }
 
 tags {shoal-only} {
-    foreach prog {test_resp test_store test_slotmap test_swim} {
+    foreach prog {test_resp test_store test_slotmap test_swim test_http test_health} {
         test "core unit program $prog" {
             set path [file join [core_program_dir] $prog]
             if {![file executable $path]} {
