@@ -1059,18 +1059,23 @@ static void emit_peer(const char *id, const char *ip, int port, uint64_t request
 void forward_metrics_emit(struct metrics_buf *b) {
     struct forward_stats fs;
     forward_stats(&fs);
-    metrics_family(b, "shoal_forwarded_requests_total", "counter",
-                   "Requests sent to the members that own their keys.");
-    metrics_sample(b, "shoal_forwarded_requests_total", fs.forwarded, 0);
-    metrics_family(b, "shoal_forward_fanouts_total", "counter",
-                   "Commands split by owner or sent to every member.");
-    metrics_sample(b, "shoal_forward_fanouts_total", fs.fanouts, 0);
-    metrics_family(b, "shoal_forward_timeouts_total", "counter",
-                   "Forwarded commands answered TRYAGAIN after cluster-forward-timeout.");
-    metrics_sample(b, "shoal_forward_timeouts_total", fs.timeouts, 0);
-    metrics_family(b, "shoal_forward_errors_total", "counter",
-                   "Forwarded requests that could not be sent or whose link failed.");
-    metrics_sample(b, "shoal_forward_errors_total", fs.errors, 0);
+    const struct {
+        const char *name, *help;
+        unsigned long long value;
+    } totals[] = {
+        {"shoal_forwarded_requests_total", "Requests sent to the members that own their keys.",
+         fs.forwarded},
+        {"shoal_forward_fanouts_total", "Commands split by owner or sent to every member.",
+         fs.fanouts},
+        {"shoal_forward_timeouts_total",
+         "Forwarded commands answered TRYAGAIN after cluster-forward-timeout.", fs.timeouts},
+        {"shoal_forward_errors_total",
+         "Forwarded requests that could not be sent or whose link failed.", fs.errors},
+    };
+    for (size_t i = 0; i < sizeof(totals) / sizeof(totals[0]); i++) {
+        metrics_family(b, totals[i].name, "counter", totals[i].help);
+        metrics_sample(b, totals[i].name, totals[i].value, 0);
+    }
     if (fs.keys >= 0) {
         metrics_family(b, "shoal_cluster_keys", "gauge", "Keys in the whole cluster (polled).");
         metrics_sample(b, "shoal_cluster_keys", (uint64_t)fs.keys, 0);
